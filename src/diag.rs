@@ -1,0 +1,44 @@
+//! Non-fatal diagnostics. Warnings and errors go to stderr (never stdout, which carries only the
+//! report); an error also sets a global flag so the run exits 2 after reporting what it found.
+
+use std::fmt;
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+static ERRORED: AtomicBool = AtomicBool::new(false);
+static QUIET: AtomicBool = AtomicBool::new(false);
+
+/// Whether any error was reported during this run.
+pub fn errored() -> bool {
+    ERRORED.load(Ordering::Relaxed)
+}
+
+/// Silences warnings (`-q`); errors are always printed.
+pub fn set_quiet(quiet: bool) {
+    QUIET.store(quiet, Ordering::Relaxed);
+}
+
+/// Prints a warning unless `-q` was given.
+pub fn warning(args: fmt::Arguments<'_>) {
+    if !QUIET.load(Ordering::Relaxed) {
+        let _ = writeln!(std::io::stderr().lock(), "viscan: warning: {args}");
+    }
+}
+
+/// Prints an error and makes the run exit 2 at the end.
+pub fn error(args: fmt::Arguments<'_>) {
+    ERRORED.store(true, Ordering::Relaxed);
+    let _ = writeln!(std::io::stderr().lock(), "viscan: error: {args}");
+}
+
+/// Reports a warning on stderr: `warn!("skipped {}", path)`.
+#[macro_export]
+macro_rules! warn {
+    ($($arg:tt)*) => { $crate::diag::warning(format_args!($($arg)*)) };
+}
+
+/// Reports a non-fatal error on stderr and sets the exit status to 2.
+#[macro_export]
+macro_rules! err {
+    ($($arg:tt)*) => { $crate::diag::error(format_args!($($arg)*)) };
+}

@@ -1,0 +1,261 @@
+//! A finding: one secret found at one place, with everything a report needs. The raw secret
+//! lives only in memory (see [`Secret`]); every output uses [`Finding::preview`] or the redacted
+//! snippet unless the user asked for `--show-secrets`.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::fmt;
+
+use crate::blob::Origin;
+
+/// How bad a leak is; maps onto SARIF levels and `security-severity`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    /// The lowercase name used in every output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+
+    /// GitHub's `security-severity` score (above 9.0 is shown as critical).
+    pub fn security_severity(self) -> &'static str {
+        match self {
+            Severity::Low => "3.0",
+            Severity::Medium => "5.5",
+            Severity::High => "8.0",
+            Severity::Critical => "9.5",
+        }
+    }
+}
+
+/// How often a rule's findings are true positives (SARIF `precision`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Precision {
+    Low,
+    Medium,
+    High,
+    VeryHigh,
+}
+
+impl Precision {
+    /// The name SARIF and GitHub expect.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Precision::Low => "low",
+            Precision::Medium => "medium",
+            Precision::High => "high",
+            Precision::VeryHigh => "very-high",
+        }
+    }
+}
+
+/// A secret value. `Debug` never shows it; only [`Secret::expose`] does.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(Vec<u8>);
+
+impl Secret {
+    /// Wraps raw secret bytes.
+    pub fn new(bytes: Vec<u8>) -> Secret {
+        Secret(bytes)
+    }
+
+    /// The raw secret, for `--show-secrets` and for hashing.
+    pub fn expose(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// A preview safe to print: a few leading characters and a mask, never enough to use.
+    pub fn redacted(&self) -> String {
+        let text = String::from_utf8_lossy(&self.0);
+        let num_chars = text.chars().count();
+        let shown = match num_chars {
+            n if n >= 24 => 4,
+            n if n >= 12 => 2,
+            _ => 0,
+        };
+        let head: String = text.chars().take(shown).collect();
+        format!("{head}*****")
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Secret({})", self.redacted())
+    }
+}
+
+/// A 1-based position range in a blob; columns count Unicode code points (invalid UTF-8 bytes
+/// count one each), `end_column` is the column just after the last character.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Location {
+    /// Line of the first character of the secret.
+    pub line: usize,
+    /// Column of the first character of the secret.
+    pub column: usize,
+    /// Line of the last character of the secret.
+    pub end_line: usize,
+    /// Column after the last character of the secret.
+    pub end_column: usize,
+}
+
+/// A finding's stable identity: rule id + keyed hash of the secret + path, never the line, so
+/// it survives edits above the secret.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Fingerprint(String);
+
+/// Key for the secret hash. Public, but it makes our hashes useless as a lookup table for hashes
+/// other tools publish, and the path mixed in below acts as a per-file salt.
+const FINGERPRINT_KEY: &[u8] = b"viscan fingerprint v1";
+
+impl Fingerprint {
+    /// Fingerprint of `secret` found by `rule_id` at `path`.
+    pub fn new(rule_id: &str, secret: &[u8], path: &str) -> Fingerprint {
+        let mut salted = Vec::with_capacity(path.len() + 1 + secret.len());
+        salted.extend_from_slice(path.as_bytes());
+        salted.push(0);
+        salted.extend_from_slice(secret);
+        let secret_hash = hex(&hmac_sha256(FINGERPRINT_KEY, &salted)[..8]);
+        Fingerprint(format!("{rule_id}:{secret_hash}:{path}"))
+    }
+
+    /// The fingerprint as written in reports and baselines.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// A fixed-length digest of the fingerprint, for SARIF `partialFingerprints`.
+    pub fn digest(&self) -> String {
+        hex(&Sha256::digest(self.0.as_bytes())[..16])
+    }
+}
+
+impl fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// HMAC-SHA256 (RFC 2104) over `message`.
+fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
+    const BLOCK: usize = 64;
+    let mut block = [0u8; BLOCK];
+    if key.len() > BLOCK {
+        block[..32].copy_from_slice(&Sha256::digest(key));
+    } else {
+        block[..key.len()].copy_from_slice(key);
+    }
+    let inner_pad: Vec<u8> = block.iter().map(|b| b ^ 0x36).collect();
+    let outer_pad: Vec<u8> = block.iter().map(|b| b ^ 0x5c).collect();
+    let inner = Sha256::new()
+        .chain_update(&inner_pad)
+        .chain_update(message)
+        .finalize();
+    Sha256::new()
+        .chain_update(&outer_pad)
+        .chain_update(inner)
+        .finalize()
+        .into()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// One secret found at one place.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    /// Id of the rule that reports it (after bundle promotion).
+    pub rule_id: String,
+    /// Human name of that rule.
+    pub rule_name: String,
+    /// Severity of that rule.
+    pub severity: Severity,
+    /// When promoted to the bundle rule: the rule that matched first.
+    pub via_rule: Option<String>,
+    /// Where the blob came from.
+    pub origin: Origin,
+    /// Where the secret is in the blob.
+    pub location: Location,
+    /// The secret itself (in memory only).
+    pub secret: Secret,
+    /// Whether the secret is a reference to a public env variable rather than a value
+    /// (nothing to redact: the name is not secret).
+    pub is_reference: bool,
+    /// The text around the secret on its line, at most ~80 characters, secret redacted.
+    pub snippet: String,
+    /// The same window with the secret shown, kept for `--show-secrets`.
+    pub snippet_raw: String,
+    /// Whether the blob is a front-end bundle (shipped to browsers).
+    pub in_bundle: bool,
+    /// Stable identity for baselines and SARIF.
+    pub fingerprint: Fingerprint,
+}
+
+impl Finding {
+    /// What to print in place of the secret.
+    pub fn preview(&self) -> String {
+        if self.is_reference {
+            String::from_utf8_lossy(self.secret.expose()).into_owned()
+        } else {
+            self.secret.redacted()
+        }
+    }
+
+    /// The sort key that makes output deterministic whatever the thread count.
+    pub fn sort_key(&self) -> (&Origin, Location, &str) {
+        (&self.origin, self.location, &self.rule_id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hmac_matches_rfc4231_case_2() {
+        let mac = hmac_sha256(b"Jefe", b"what do ya want for nothing?");
+        assert_eq!(
+            hex(&mac),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+    }
+
+    #[test]
+    fn fingerprint_depends_on_rule_secret_and_path_only() {
+        let a = Fingerprint::new("voiceinfra.api-key.header", b"s3cr3tvalue", "src/a.py");
+        assert_eq!(
+            a,
+            Fingerprint::new("voiceinfra.api-key.header", b"s3cr3tvalue", "src/a.py")
+        );
+        assert_ne!(
+            a,
+            Fingerprint::new("voiceinfra.api-key.header", b"s3cr3tvaluf", "src/a.py")
+        );
+        assert_ne!(
+            a,
+            Fingerprint::new("voiceinfra.api-key.header", b"s3cr3tvalue", "src/b.py")
+        );
+        assert!(!a.as_str().contains("s3cr3t"));
+    }
+
+    #[test]
+    fn redaction_never_shows_more_than_a_prefix() {
+        let secret = Secret::new(b"Gr4hTxoF54Fzbka8FRCztUjAwyuh1vauWv1zh87m".to_vec());
+        assert_eq!(secret.redacted(), "Gr4h*****");
+        assert_eq!(Secret::new(b"abcdefgh".to_vec()).redacted(), "*****");
+        assert!(!format!("{secret:?}").contains("FRCzt"));
+    }
+}

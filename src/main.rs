@@ -1,0 +1,29 @@
+//! The `viscan` binary: parse arguments, run, map the outcome to an exit status.
+//! 0 clean, 1 findings, 2 error; a closed stdout (`| head`) ends the run quietly.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+mod cli;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let result = cli.into_settings().and_then(viscan::run);
+    match result {
+        Ok(status) => ExitCode::from(status.code()),
+        Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("viscan: error: {error:#}");
+            ExitCode::from(viscan::ExitStatus::Error.code())
+        }
+    }
+}
+
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

@@ -1,0 +1,114 @@
+//! Reports: findings (already sorted and filtered by `app`) written once, in one format, to one
+//! writer. Stdout carries only the report; diagnostics go to stderr.
+//!
+//! No format ever contains a raw secret unless `show_secrets` is set: findings are written with
+//! their redacted preview and redacted snippet.
+
+pub mod json;
+pub mod sarif;
+pub mod text;
+
+use std::io::{self, Write};
+use std::time::Duration;
+
+use crate::finding::Finding;
+use crate::rules::RuleSet;
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Human-readable, grouped by file.
+    Text,
+    /// One JSON document (see [`json`] for the schema).
+    Json,
+    /// One JSON object per finding per line.
+    Jsonl,
+    /// SARIF 2.1.0 for GitHub code scanning.
+    Sarif,
+}
+
+/// Totals for the closing summary.
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    /// Files (or blobs) scanned.
+    pub num_files: u64,
+    /// Bytes scanned.
+    pub num_bytes: u64,
+    /// Files skipped as binary.
+    pub num_skipped_binary: u64,
+    /// Files skipped as too large.
+    pub num_skipped_large: u64,
+    /// Whether something could not be read (the run exits 2).
+    pub had_errors: bool,
+    /// Wall time of the scan.
+    pub elapsed: Duration,
+    /// Git-ignored build-output folders the scan did not enter.
+    pub ignored_build_dirs: Vec<String>,
+}
+
+/// Everything a report needs.
+pub struct ReportInput<'a> {
+    /// Findings in output order.
+    pub findings: &'a [Finding],
+    /// The rules that ran (SARIF lists them all).
+    pub rules: &'a RuleSet,
+    /// Totals.
+    pub summary: &'a Summary,
+    /// Print raw secrets instead of redacted previews.
+    pub show_secrets: bool,
+    /// Use ANSI colours (text only).
+    pub color: bool,
+}
+
+/// Writes `input` as `format` to `out`.
+pub fn write(format: Format, input: &ReportInput<'_>, out: &mut dyn Write) -> io::Result<()> {
+    match format {
+        Format::Text => text::write(input, out),
+        Format::Json => json::write(input, out),
+        Format::Jsonl => json::write_lines(input, out),
+        Format::Sarif => sarif::write(input, out),
+    }
+}
+
+/// What a report shows for a finding's value: the preview, or the secret with `--show-secrets`.
+pub(crate) fn shown_value(finding: &Finding, show_secrets: bool) -> String {
+    if show_secrets {
+        String::from_utf8_lossy(finding.secret.expose()).into_owned()
+    } else {
+        finding.preview()
+    }
+}
+
+/// The snippet a report shows.
+pub(crate) fn shown_snippet(finding: &Finding, show_secrets: bool) -> &str {
+    if show_secrets {
+        &finding.snippet_raw
+    } else {
+        &finding.snippet
+    }
+}
+
+/// The one-line message for a finding, shared by every format.
+pub(crate) fn message(finding: &Finding, show_secrets: bool) -> String {
+    let value = shown_value(finding, show_secrets);
+    if finding.is_reference {
+        format!(
+            "{}: {value} is inlined into the browser bundle at build time",
+            finding.rule_name
+        )
+    } else if finding.in_bundle {
+        format!(
+            "{} ({value}): this key ships to every visitor of the site; rotate it",
+            finding.rule_name
+        )
+    } else {
+        format!("{} ({value})", finding.rule_name)
+    }
+}
+
+/// Remediation shared by every rule's help text.
+pub(crate) const REMEDIATION: &str = "Rotate the key in the VoiceInfra dashboard now: anyone who \
+has read this file, its git history or a built bundle can place calls on your account. Then \
+load it from the environment (VOICEINFRA_API_KEY) or a secrets manager, and purge it from git \
+history (git filter-repo) if the repository was ever shared. Never ship it in front-end code: \
+call VoiceInfra from your server.";

@@ -1,0 +1,122 @@
+//! The text report: findings grouped by file, `path:line:col`, severity, rule id, redacted value
+//! and a short snippet window; then a one-line summary. Colour only when asked (a terminal,
+//! without `NO_COLOR`/`--no-color`).
+
+use std::io::{self, Write};
+
+use super::{ReportInput, message, shown_snippet};
+use crate::finding::Severity;
+
+struct Style {
+    on: bool,
+}
+
+impl Style {
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.on {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn severity(&self, severity: Severity) -> String {
+        let code = match severity {
+            Severity::Critical => "1;35",
+            Severity::High => "1;31",
+            Severity::Medium => "33",
+            Severity::Low => "36",
+        };
+        self.paint(code, severity.as_str())
+    }
+}
+
+/// Writes the text report.
+pub fn write(input: &ReportInput<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let style = Style { on: input.color };
+    let mut current_path: Option<String> = None;
+    for finding in input.findings {
+        let path = finding.origin.display_path();
+        if current_path.as_deref() != Some(path.as_str()) {
+            if current_path.is_some() {
+                writeln!(out)?;
+            }
+            writeln!(out, "{}", style.paint("1", &path))?;
+            current_path = Some(path.clone());
+        }
+        let loc = &finding.location;
+        writeln!(
+            out,
+            "  {}:{}:{}  {}  {}  {}",
+            path,
+            loc.line,
+            loc.column,
+            style.severity(finding.severity),
+            style.paint("1", &finding.rule_id),
+            message(finding, input.show_secrets),
+        )?;
+        writeln!(
+            out,
+            "      {}",
+            style.paint("2", shown_snippet(finding, input.show_secrets))
+        )?;
+    }
+    let summary = input.summary;
+    if !input.findings.is_empty() {
+        writeln!(out)?;
+    }
+    let num_paths = {
+        let mut paths: Vec<_> = input.findings.iter().map(|f| &f.origin).collect();
+        paths.dedup();
+        paths.len()
+    };
+    writeln!(
+        out,
+        "{} {} in {} {}; scanned {} {} ({}) in {:.2}s{}",
+        input.findings.len(),
+        plural(input.findings.len() as u64, "finding"),
+        num_paths,
+        plural(num_paths as u64, "file"),
+        summary.num_files,
+        plural(summary.num_files, "file"),
+        human_bytes(summary.num_bytes),
+        summary.elapsed.as_secs_f64(),
+        if summary.had_errors {
+            "; some paths could not be read (see above)"
+        } else {
+            ""
+        },
+    )?;
+    for dir in &summary.ignored_build_dirs {
+        writeln!(
+            out,
+            "note: {dir}/ is git-ignored build output and was not scanned; browser bundles there can \
+             hold keys: viscan scan --no-ignore {dir}"
+        )?;
+    }
+    Ok(())
+}
+
+fn plural(n: u64, word: &str) -> String {
+    if n == 1 {
+        word.to_string()
+    } else {
+        format!("{word}s")
+    }
+}
+
+/// `1.2 MB`-style sizes.
+pub fn human_bytes(bytes: u64) -> String {
+    const UNITS: &[&str] = &["B", "KB", "MB", "GB", "TB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1000.0 && unit + 1 < UNITS.len() {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}

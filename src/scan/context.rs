@@ -1,0 +1,444 @@
+//! Context around a match: named checks the rules refer to ([`ContextCheck`]), front-end bundle
+//! recognition, and resolving an identifier to the literal assigned to it in the same blob.
+//! Everything here works on a bounded window around the match, so it costs the same on a
+//! one-megabyte minified line as on a short one.
+
+use memchr::memmem;
+
+use crate::rules::ContextCheck;
+
+/// Lines looked at on each side of a match for "nearby" checks.
+const NEARBY_LINES: usize = 10;
+/// Bytes looked at on each side at most (minified code has few, very long lines).
+const NEARBY_BYTES: usize = 1536;
+/// Lines above a match that can name its enclosing VoiceInfra block.
+const SCOPE_LINES: usize = 6;
+/// Bytes above a match that can name its enclosing block.
+const SCOPE_BYTES: usize = 400;
+
+/// What a context check needs to know about one match.
+pub struct MatchSite<'a> {
+    /// The whole (decoded) blob.
+    pub haystack: &'a [u8],
+    /// Start of the whole match.
+    pub start: usize,
+    /// End of the whole match.
+    pub end: usize,
+    /// The `name` group, if the pattern has one.
+    pub name: Option<&'a [u8]>,
+}
+
+/// Whether `check` holds at `site`.
+pub fn holds(check: ContextCheck, site: &MatchSite<'_>) -> bool {
+    match check {
+        ContextCheck::NamesVoiceinfra => site.name.is_some_and(names_voiceinfra),
+        ContextCheck::SignatureHeaderInFile => {
+            find_ci(site.haystack, b"x-voiceinfra-signature").is_some()
+        }
+        ContextCheck::VoiceinfraScope => {
+            let from = window_start(site.haystack, site.start, SCOPE_LINES, SCOPE_BYTES);
+            names_voiceinfra(&site.haystack[from..site.start])
+        }
+        ContextCheck::VoiceinfraHostNearby => find_ci(nearby(site), b"voiceinfra.ai").is_some(),
+        ContextCheck::OtherVendorHost => {
+            let window = nearby(site);
+            !names_voiceinfra(window) && hosts(window).any(|h| is_other_vendor(&h))
+        }
+    }
+}
+
+/// Whether `text` names VoiceInfra (`voiceinfra`, `voice_infra`, `voice-infra`, any case).
+pub fn names_voiceinfra(text: &[u8]) -> bool {
+    [&b"voiceinfra"[..], b"voice_infra", b"voice-infra"]
+        .iter()
+        .any(|n| find_ci(text, n).is_some())
+}
+
+/// Case-insensitive search for an ASCII-lowercase `needle`.
+pub fn find_ci(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    let first = needle.first()?;
+    let mut from = 0;
+    while from + needle.len() <= haystack.len() {
+        let pos = memchr::memchr2(*first, first.to_ascii_uppercase(), &haystack[from..])? + from;
+        if pos + needle.len() <= haystack.len()
+            && haystack[pos..pos + needle.len()].eq_ignore_ascii_case(needle)
+        {
+            return Some(pos);
+        }
+        from = pos + 1;
+    }
+    None
+}
+
+fn window_start(haystack: &[u8], at: usize, lines: usize, max_bytes: usize) -> usize {
+    let floor = at.saturating_sub(max_bytes);
+    let mut start = at;
+    for _ in 0..=lines {
+        match memchr::memrchr(b'\n', &haystack[floor..start]) {
+            Some(nl) => start = floor + nl,
+            None => return floor,
+        }
+    }
+    start + 1
+}
+
+fn window_end(haystack: &[u8], at: usize, lines: usize, max_bytes: usize) -> usize {
+    let ceiling = (at + max_bytes).min(haystack.len());
+    let mut end = at;
+    for _ in 0..=lines {
+        match memchr::memchr(b'\n', &haystack[end..ceiling]) {
+            Some(nl) => end = end + nl + 1,
+            None => return ceiling,
+        }
+    }
+    end
+}
+
+fn nearby<'a>(site: &MatchSite<'a>) -> &'a [u8] {
+    let from = window_start(site.haystack, site.start, NEARBY_LINES, NEARBY_BYTES);
+    let to = window_end(site.haystack, site.end, NEARBY_LINES, NEARBY_BYTES);
+    &site.haystack[from..to]
+}
+
+/// Host names of `scheme://host` URLs in `text`, lowercased.
+fn hosts(text: &[u8]) -> impl Iterator<Item = String> + '_ {
+    memmem::find_iter(text, b"://").map(move |pos| {
+        let host: Vec<u8> = text[pos + 3..]
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-'))
+            .map(u8::to_ascii_lowercase)
+            .collect();
+        String::from_utf8_lossy(&host).into_owned()
+    })
+}
+
+/// Whether `host` is a real third-party host (not VoiceInfra, not local, not a doc example).
+fn is_other_vendor(host: &str) -> bool {
+    let neutral = host.is_empty()
+        || !host.contains('.')
+        || host == "localhost"
+        || host.starts_with("127.")
+        || host.starts_with("0.0.0.0")
+        || host.ends_with(".local")
+        || host.ends_with(".internal")
+        || host == "example.com"
+        || host.ends_with(".example.com")
+        || host == "example.org"
+        || host == "example.net";
+    let voiceinfra = host == "voiceinfra.ai" || host.ends_with(".voiceinfra.ai");
+    !neutral && !voiceinfra
+}
+
+/// Whether a blob is built front-end code that ships to browsers, by its path and content.
+pub fn is_bundle(path: &str, content: &[u8]) -> bool {
+    let lower = path.to_ascii_lowercase();
+    let name = lower.rsplit('/').next().unwrap_or(&lower);
+    let is_map = name.ends_with(".js.map") || name.ends_with(".mjs.map");
+    let is_js = is_map
+        || [".js", ".mjs", ".cjs"]
+            .iter()
+            .any(|ext| name.ends_with(ext));
+    if !is_js && path != "<stdin>" {
+        return false;
+    }
+    if is_js && (is_map || bundle_path(&lower, name)) {
+        return true;
+    }
+    looks_minified(content)
+}
+
+fn bundle_path(lower: &str, name: &str) -> bool {
+    const DIRS: &[&str] = &[
+        "dist/",
+        "build/",
+        "out/",
+        ".next/static/",
+        ".nuxt/",
+        ".output/public/",
+        ".svelte-kit/output/",
+        "public/",
+        "static/",
+        "assets/",
+    ];
+    let in_dir = DIRS
+        .iter()
+        .any(|d| lower.starts_with(d) || lower.contains(&format!("/{d}")));
+    in_dir
+        || name.ends_with(".min.js")
+        || name.ends_with(".chunk.js")
+        || name.ends_with(".bundle.js")
+        || has_content_hash(name)
+}
+
+/// `index-3f9a1c7e.js`, `main.8f2a9c1b.js`, `app-BxK3f9aQ.js`: a stem ending in a hash-like token.
+fn has_content_hash(name: &str) -> bool {
+    let stem = name.split('.').next().unwrap_or(name);
+    let tokens = name
+        .trim_end_matches(".js")
+        .rsplit(['-', '.'])
+        .next()
+        .unwrap_or("");
+    tokens != stem
+        && tokens.len() >= 6
+        && tokens.len() <= 20
+        && tokens.bytes().all(|b| b.is_ascii_alphanumeric())
+        && tokens.bytes().any(|b| b.is_ascii_digit())
+}
+
+/// Minified or bundled content: a very long line near the start, or bundler runtime markers.
+fn looks_minified(content: &[u8]) -> bool {
+    const MARKERS: &[&[u8]] = &[
+        b"__webpack_require__",
+        b"webpackChunk",
+        b"__vite__",
+        b"/*! For license information",
+        b"//# sourceMappingURL=",
+        b"__NEXT_DATA__",
+        b"self.__next_f",
+    ];
+    let head = &content[..content.len().min(256 * 1024)];
+    if MARKERS.iter().any(|m| memmem::find(head, m).is_some()) {
+        return true;
+    }
+    let mut start = 0;
+    for line in head.split(|&b| b == b'\n') {
+        if line.len() > 2000 {
+            return true;
+        }
+        start += line.len() + 1;
+        if start > head.len() {
+            break;
+        }
+    }
+    false
+}
+
+/// Finds the literal assigned to `identifier` in `haystack`, preferring the closest assignment
+/// before `use_at`, then the first after it. Returns the literal's byte range.
+///
+/// Understands `NAME = "…"`, `NAME := "…"`, `NAME: "…"`, `"NAME": "…"`, `$NAME = '…'`,
+/// `NAME: &str = "…"`, `String NAME = "…"`, and the last segment of `self.NAME`/`cfg.NAME`.
+pub fn resolve_identifier(
+    haystack: &[u8],
+    identifier: &[u8],
+    use_at: usize,
+) -> Option<(usize, usize)> {
+    let name = last_segment(identifier);
+    if name.is_empty() || is_environment_access(identifier) {
+        return None;
+    }
+    let mut before = None;
+    let mut after = None;
+    for pos in memmem::find_iter(haystack, name) {
+        let end = pos + name.len();
+        // `$` may precede the name: PHP and shell variables.
+        let left_ok = pos == 0 || {
+            let prev = haystack[pos - 1];
+            prev == b'$' || !is_ident_byte(prev)
+        };
+        let right_ok = end == haystack.len() || !is_ident_byte(haystack[end]);
+        if !left_ok || !right_ok {
+            continue;
+        }
+        if let Some(literal) = literal_after_assignment(haystack, end) {
+            if pos < use_at {
+                before = Some(literal);
+            } else if after.is_none() {
+                after = Some(literal);
+            }
+        }
+    }
+    before.or(after)
+}
+
+fn last_segment(identifier: &[u8]) -> &[u8] {
+    let start = identifier
+        .iter()
+        .rposition(|&b| matches!(b, b'.' | b':' | b'>' | b'$'))
+        .map_or(0, |i| i + 1);
+    &identifier[start..]
+}
+
+fn is_environment_access(identifier: &[u8]) -> bool {
+    let lower = identifier.to_ascii_lowercase();
+    [&b"process.env"[..], b"import.meta", b"os.environ", b"env."]
+        .iter()
+        .any(|p| lower.starts_with(p))
+}
+
+fn is_ident_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'$'
+}
+
+/// After a name at `at`: an assignment operator then a quoted literal on the same line.
+fn literal_after_assignment(haystack: &[u8], at: usize) -> Option<(usize, usize)> {
+    let line_end = memchr::memchr(b'\n', &haystack[at..]).map_or(haystack.len(), |i| at + i);
+    let rest = &haystack[at..line_end.min(at + 400)];
+    let mut i = 0;
+    let skip_spaces = |i: &mut usize| {
+        while *i < rest.len() && matches!(rest[*i], b' ' | b'\t') {
+            *i += 1;
+        }
+    };
+    // A quoted key: "apiKey": "…".
+    if i < rest.len() && matches!(rest[i], b'"' | b'\'') {
+        i += 1;
+    }
+    skip_spaces(&mut i);
+    // Operator, with an optional type annotation: `: &str =`, `: string =`.
+    if rest.get(i) == Some(&b':') && rest.get(i + 1) == Some(&b'=') {
+        i += 2;
+    } else if rest.get(i) == Some(&b'=') {
+        if matches!(rest.get(i + 1), Some(b'=')) {
+            return None;
+        }
+        i += 1;
+        if rest.get(i) == Some(&b'>') {
+            i += 1;
+        }
+    } else if rest.get(i) == Some(&b':') {
+        i += 1;
+        skip_spaces(&mut i);
+        if !matches!(rest.get(i), Some(b'"' | b'\'' | b'`')) {
+            // A type annotation: skip to the `=`.
+            let eq = memchr::memchr(b'=', &rest[i..])?;
+            if !rest[i..i + eq]
+                .iter()
+                .all(|&b| is_ident_byte(b) || b" &'<>[]".contains(&b))
+            {
+                return None;
+            }
+            i += eq + 1;
+        }
+    } else {
+        return None;
+    }
+    skip_spaces(&mut i);
+    if matches!(rest.get(i), Some(b'b' | b'r' | b'@'))
+        && matches!(rest.get(i + 1), Some(b'"' | b'\''))
+    {
+        i += 1;
+    }
+    let quote = *rest.get(i)?;
+    if !matches!(quote, b'"' | b'\'' | b'`') {
+        return None;
+    }
+    let start = i + 1;
+    let len = memchr::memchr(quote, &rest[start..])?;
+    Some((at + start, at + start + len))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn site(text: &str, needle: &str) -> (Vec<u8>, usize) {
+        let at = text.find(needle).expect("needle in text");
+        (text.as_bytes().to_vec(), at)
+    }
+
+    #[test]
+    fn other_vendor_host_needs_a_foreign_url_and_no_voiceinfra() {
+        let check = |text: &str| {
+            let (bytes, at) = site(text, "X-API-Key");
+            holds(
+                ContextCheck::OtherVendorHost,
+                &MatchSite {
+                    haystack: &bytes,
+                    start: at,
+                    end: at + 9,
+                    name: None,
+                },
+            )
+        };
+        assert!(check(
+            "get('https://api.weatherco.io/v1', {'X-API-Key': k})"
+        ));
+        assert!(!check(
+            "get('https://api.voiceinfra.ai/v1', {'X-API-Key': k})"
+        ));
+        assert!(!check("get('http://localhost:8080/v1', {'X-API-Key': k})"));
+        assert!(!check("{'X-API-Key': k}"));
+    }
+
+    #[test]
+    fn scope_looks_only_above_and_before() {
+        let text = "[voiceinfra]\napi_key = \"x\"\n";
+        let (bytes, at) = site(text, "api_key");
+        let s = MatchSite {
+            haystack: &bytes,
+            start: at,
+            end: at + 7,
+            name: None,
+        };
+        assert!(holds(ContextCheck::VoiceinfraScope, &s));
+        let text = "api_key = \"x\" # voiceinfra\n";
+        let (bytes, at) = site(text, "api_key");
+        let s = MatchSite {
+            haystack: &bytes,
+            start: at,
+            end: at + 7,
+            name: None,
+        };
+        assert!(!holds(ContextCheck::VoiceinfraScope, &s));
+    }
+
+    #[test]
+    fn bundles_by_path_and_content() {
+        assert!(is_bundle("web/dist/assets/index-3f9a1c7e.js", b"x"));
+        assert!(is_bundle(".next/static/chunks/app.js", b"x"));
+        assert!(is_bundle("vendor.min.js", b"x"));
+        assert!(is_bundle("src/main.8f2a9c1b.chunk.js", b"x"));
+        assert!(is_bundle("app.js.map", b"{}"));
+        assert!(is_bundle("src/app.js", &[b'a'; 3000]));
+        assert!(is_bundle(
+            "lib/x.js",
+            b"(self.webpackChunk_app=self.webpackChunk_app||[])"
+        ));
+        assert!(!is_bundle("src/app.js", b"const a = 1;\n"));
+        assert!(!is_bundle("dist/notes.txt", &[b'a'; 3000]));
+        assert!(!is_bundle("src/api-client.js", b"x"));
+    }
+
+    #[test]
+    fn resolves_identifiers_in_many_syntaxes() {
+        let cases = [
+            (
+                "API_KEY = \"lit1\"\nh = {\"X-API-Key\": API_KEY}",
+                "API_KEY",
+                "lit1",
+            ),
+            (
+                "const apiKey = 'lit2';\nf({ 'X-API-Key': apiKey })",
+                "apiKey",
+                "lit2",
+            ),
+            (
+                "apiKey := \"lit3\"\nSet(\"X-API-Key\", apiKey)",
+                "apiKey",
+                "lit3",
+            ),
+            (
+                "const K: &str = \"lit4\";\n.header(\"X-API-Key\", K)",
+                "K",
+                "lit4",
+            ),
+            ("$key = 'lit5';\n['X-API-Key' => $key]", "$key", "lit5"),
+            (
+                "self.key = \"lit6\"\n{\"X-API-Key\": self.key}",
+                "self.key",
+                "lit6",
+            ),
+        ];
+        for (text, ident, literal) in cases {
+            let use_at = text.rfind(ident).expect("use site");
+            let (start, end) =
+                resolve_identifier(text.as_bytes(), ident.as_bytes(), use_at).expect(text);
+            assert_eq!(&text[start..end], literal, "{text}");
+        }
+        assert!(resolve_identifier(b"k == \"x\"\n{\"X-API-Key\": k}", b"k", 14).is_none());
+        assert!(
+            resolve_identifier(b"{\"X-API-Key\": process.env.K}", b"process.env.K", 14).is_none()
+        );
+    }
+}

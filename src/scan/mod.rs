@@ -1,0 +1,325 @@
+//! The scanner: a [`Scanner`] holds the compiled rules and prefilter and is shared by all
+//! threads; each thread owns a [`Worker`] with reusable scratch buffers ("if doing multi-threaded
+//! scanning, use a separate matcher for each thread"). A worker turns one [`Blob`] into findings:
+//! prefilter → candidate rules' regexes → value checks → context checks → positions and
+//! snippets, the last only for blobs with findings.
+
+pub mod context;
+pub mod prefilter;
+pub mod text;
+pub mod value;
+
+use crate::blob::Blob;
+use crate::finding::{Finding, Fingerprint, Location, Secret};
+use crate::rules::{Rule, RuleKind, RuleSet, Scope};
+use context::MatchSite;
+use prefilter::Prefilter;
+use text::LineIndex;
+
+/// Compiled rules plus the prefilter; build once, share as `&Scanner`.
+#[derive(Debug)]
+pub struct Scanner {
+    rules: RuleSet,
+    prefilter: Prefilter,
+}
+
+/// Counters a worker keeps locally; merged at the end of a run.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct ScanStats {
+    /// Blobs scanned.
+    pub num_blobs: u64,
+    /// Bytes scanned (as stored, before decoding).
+    pub num_bytes: u64,
+    /// Blobs in which at least one rule ran past the prefilter.
+    pub num_blobs_matched_keywords: u64,
+}
+
+impl ScanStats {
+    /// Adds `other` into `self`.
+    pub fn merge(&mut self, other: &ScanStats) {
+        self.num_blobs += other.num_blobs;
+        self.num_bytes += other.num_bytes;
+        self.num_blobs_matched_keywords += other.num_blobs_matched_keywords;
+    }
+}
+
+impl Scanner {
+    /// Builds the prefilter for `rules`.
+    pub fn new(rules: RuleSet) -> anyhow::Result<Scanner> {
+        let prefilter = Prefilter::new(&rules)?;
+        Ok(Scanner { rules, prefilter })
+    }
+
+    /// The rules this scanner runs.
+    pub fn rules(&self) -> &RuleSet {
+        &self.rules
+    }
+
+    /// A worker for one thread.
+    pub fn worker(&self) -> Worker<'_> {
+        Worker {
+            scanner: self,
+            candidates: vec![false; self.rules.rules().len()],
+            seen_keywords: Vec::new(),
+            decoded: Vec::new(),
+            matches: Vec::new(),
+            line_starts: Vec::new(),
+            stats: ScanStats::default(),
+        }
+    }
+}
+
+/// A match that passed value and context checks, before positions are computed.
+#[derive(Debug, Clone, Copy)]
+struct Match {
+    rule: usize,
+    start: usize,
+    end: usize,
+}
+
+/// Per-thread scanning state. When possible, a worker should be reused.
+pub struct Worker<'s> {
+    scanner: &'s Scanner,
+    candidates: Vec<bool>,
+    seen_keywords: Vec<bool>,
+    decoded: Vec<u8>,
+    matches: Vec<Match>,
+    line_starts: Vec<usize>,
+    /// What this worker has scanned so far.
+    pub stats: ScanStats,
+}
+
+impl Worker<'_> {
+    /// Scans one blob and appends its findings to `out`.
+    pub fn scan(&mut self, blob: &Blob, out: &mut Vec<Finding>) {
+        self.stats.num_blobs += 1;
+        self.stats.num_bytes += blob.bytes.len() as u64;
+        let mut decoded = std::mem::take(&mut self.decoded);
+        let text: &[u8] = if text::decode_utf16_bom(&blob.bytes, &mut decoded) {
+            &decoded
+        } else {
+            &blob.bytes
+        };
+        self.scan_text(blob, text, out);
+        self.decoded = decoded;
+    }
+
+    fn scan_text(&mut self, blob: &Blob, text: &[u8], out: &mut Vec<Finding>) {
+        let rules = self.scanner.rules.rules();
+        if !self
+            .scanner
+            .prefilter
+            .candidates(text, &mut self.candidates, &mut self.seen_keywords)
+        {
+            return;
+        }
+        self.stats.num_blobs_matched_keywords += 1;
+        let path = blob.origin.display_path();
+        let in_bundle = context::is_bundle(&path, text);
+        self.matches.clear();
+        for (index, rule) in rules.iter().enumerate() {
+            if !self.candidates[index] || (rule.scope == Scope::Bundle && !in_bundle) {
+                continue;
+            }
+            find_matches(index, rule, text, &mut self.matches);
+        }
+        if self.matches.is_empty() {
+            return;
+        }
+        // The same span found by several rules is reported once, by the first rule listed.
+        self.matches.sort_by_key(|m| (m.start, m.end, m.rule));
+        self.matches.dedup_by_key(|m| (m.start, m.end));
+
+        let index = LineIndex::new(text, std::mem::take(&mut self.line_starts));
+        for m in &self.matches {
+            out.push(make_finding(rules, m, blob, &path, text, &index, in_bundle));
+        }
+        self.line_starts = index.into_storage();
+    }
+}
+
+/// Runs every pattern of `rule` over `text` and keeps the matches that pass its checks.
+fn find_matches(index: usize, rule: &Rule, text: &[u8], out: &mut Vec<Match>) {
+    for pattern in &rule.patterns {
+        for caps in pattern.regex.captures_iter(text) {
+            let (Some(whole), Some(secret)) = (caps.get(0), caps.get(pattern.secret_group)) else {
+                continue;
+            };
+            let name = pattern
+                .name_group
+                .and_then(|g| caps.get(g))
+                .map(|m| m.as_bytes());
+            if name.is_some_and(is_non_secret_name) {
+                continue;
+            }
+            let span = match rule.kind {
+                RuleKind::Literal => (secret.start(), secret.end()),
+                RuleKind::Reference => (secret.start(), secret.end()),
+                RuleKind::Indirect => {
+                    if text.get(secret.end()) == Some(&b'(') {
+                        continue; // a call, not a variable
+                    }
+                    match context::resolve_identifier(text, secret.as_bytes(), secret.start()) {
+                        Some(span) => span,
+                        None => continue,
+                    }
+                }
+            };
+            if rule.kind != RuleKind::Reference
+                && value::judge(&text[span.0..span.1], &rule.value) != value::Verdict::Secret
+            {
+                continue;
+            }
+            let site = MatchSite {
+                haystack: text,
+                start: whole.start(),
+                end: whole.end(),
+                name,
+            };
+            let required = rule.require_any.is_empty()
+                || rule.require_any.iter().any(|&c| context::holds(c, &site));
+            let rejected = rule.reject.iter().any(|&c| context::holds(c, &site));
+            if required && !rejected {
+                out.push(Match {
+                    rule: index,
+                    start: span.0,
+                    end: span.1,
+                });
+            }
+        }
+    }
+}
+
+/// Names whose last word says the value is not the secret itself (`VOICEINFRA_KEY_ID`,
+/// `voiceinfraApiKeyHeader`, `token_url`).
+fn is_non_secret_name(name: &[u8]) -> bool {
+    const LAST_WORDS: &[&[u8]] = &[
+        b"id",
+        b"ids",
+        b"name",
+        b"names",
+        b"path",
+        b"file",
+        b"url",
+        b"uri",
+        b"header",
+        b"env",
+        b"var",
+        b"length",
+        b"len",
+        b"type",
+        b"prefix",
+        b"field",
+        b"ttl",
+        b"version",
+        b"format",
+        b"hint",
+        b"label",
+        b"description",
+        b"pattern",
+        b"regex",
+        b"count",
+        b"size",
+        b"enabled",
+        b"expiry",
+        b"expires",
+        b"hash",
+        b"location",
+        b"param",
+        b"arn",
+        b"ref",
+        b"placeholder",
+    ];
+    let word = last_word(name).to_ascii_lowercase();
+    LAST_WORDS.iter().any(|w| word == *w)
+}
+
+/// The last word of an identifier in snake, kebab, dotted or camel case.
+fn last_word(name: &[u8]) -> &[u8] {
+    let end = name
+        .iter()
+        .rposition(u8::is_ascii_alphanumeric)
+        .map_or(0, |i| i + 1);
+    let name = &name[..end];
+    let segment_start = name
+        .iter()
+        .rposition(|b| !b.is_ascii_alphanumeric())
+        .map_or(0, |i| i + 1);
+    let segment = &name[segment_start..];
+    // camelCase: the last lowercase→uppercase step starts the last word.
+    let camel = segment
+        .windows(2)
+        .rposition(|w| w[0].is_ascii_lowercase() && w[1].is_ascii_uppercase())
+        .map_or(0, |i| i + 1);
+    &segment[camel..]
+}
+
+fn make_finding(
+    rules: &[Rule],
+    m: &Match,
+    blob: &Blob,
+    path: &str,
+    text: &[u8],
+    index: &LineIndex,
+    in_bundle: bool,
+) -> Finding {
+    let matched = &rules[m.rule];
+    let (reported, via_rule) = match matched.in_bundle {
+        Some(bundle_rule) if in_bundle && bundle_rule != m.rule => {
+            (&rules[bundle_rule], Some(matched.id.clone()))
+        }
+        _ => (matched, None),
+    };
+    let (line, column) = index.position(text, m.start);
+    let (end_line, end_column) = index.position(text, m.end);
+    let secret = Secret::new(text[m.start..m.end].to_vec());
+    let is_reference = matched.kind == RuleKind::Reference;
+    let preview = if is_reference {
+        String::from_utf8_lossy(secret.expose()).into_owned()
+    } else {
+        secret.redacted()
+    };
+    let bounds = index.line_bounds(text, m.start);
+    let snippet = text::snippet(text, bounds, (m.start, m.end), &preview);
+    let snippet_raw = text::snippet(
+        text,
+        bounds,
+        (m.start, m.end),
+        &String::from_utf8_lossy(secret.expose()),
+    );
+    Finding {
+        rule_id: reported.id.clone(),
+        rule_name: reported.name.clone(),
+        severity: reported.severity,
+        via_rule,
+        origin: blob.origin.clone(),
+        location: Location {
+            line,
+            column,
+            end_line,
+            end_column,
+        },
+        fingerprint: Fingerprint::new(&reported.id, secret.expose(), path),
+        secret,
+        is_reference,
+        snippet,
+        snippet_raw,
+        in_bundle,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn last_words_of_identifiers() {
+        assert_eq!(last_word(b"VOICEINFRA_API_KEY_ID"), b"ID");
+        assert_eq!(last_word(b"voiceinfraApiKeyHeader"), b"Header");
+        assert_eq!(last_word(b"voiceinfraAPIKeyID"), b"ID");
+        assert_eq!(last_word(b"voice-infra.token"), b"token");
+        assert!(is_non_secret_name(b"voiceinfra_api_key_id"));
+        assert!(!is_non_secret_name(b"VOICEINFRA_API_KEY_PAID"));
+        assert!(!is_non_secret_name(b"voiceinfraApiKey"));
+    }
+}

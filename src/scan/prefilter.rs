@@ -1,0 +1,103 @@
+//! Keyword prefilter: one Aho-Corasick automaton over every rule's lowercased keywords, run over
+//! the raw bytes once per blob, picks the rules worth running. Most blobs contain no keyword and
+//! cost one pass of this automaton and nothing else.
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+
+use crate::rules::RuleSet;
+
+/// Keywords → rules.
+#[derive(Debug)]
+pub struct Prefilter {
+    automaton: AhoCorasick,
+    /// For each keyword (automaton pattern id), the rules that list it.
+    rules_of_keyword: Vec<Vec<usize>>,
+}
+
+impl Prefilter {
+    /// Builds the automaton for `rules`.
+    pub fn new(rules: &RuleSet) -> Result<Prefilter, aho_corasick::BuildError> {
+        let mut keywords: Vec<String> = Vec::new();
+        let mut rules_of_keyword: Vec<Vec<usize>> = Vec::new();
+        for (rule_index, rule) in rules.rules().iter().enumerate() {
+            for keyword in &rule.keywords {
+                match keywords.iter().position(|k| k == keyword) {
+                    Some(i) => rules_of_keyword[i].push(rule_index),
+                    None => {
+                        keywords.push(keyword.clone());
+                        rules_of_keyword.push(vec![rule_index]);
+                    }
+                }
+            }
+        }
+        let automaton = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::LeftmostFirst)
+            .build(&keywords)?;
+        Ok(Prefilter {
+            automaton,
+            rules_of_keyword,
+        })
+    }
+
+    /// Marks in `candidates` (one flag per rule, cleared here) the rules whose keywords occur in
+    /// `haystack`. Returns whether any rule is a candidate.
+    pub fn candidates(
+        &self,
+        haystack: &[u8],
+        candidates: &mut Vec<bool>,
+        seen: &mut Vec<bool>,
+    ) -> bool {
+        let num_rules = candidates.len();
+        candidates.clear();
+        candidates.resize(num_rules, false);
+        seen.clear();
+        seen.resize(self.rules_of_keyword.len(), false);
+        let mut num_seen = 0;
+        let mut any = false;
+        for found in self.automaton.find_iter(haystack) {
+            let keyword = found.pattern().as_usize();
+            if seen[keyword] {
+                continue;
+            }
+            seen[keyword] = true;
+            num_seen += 1;
+            for &rule in &self.rules_of_keyword[keyword] {
+                candidates[rule] = true;
+                any = true;
+            }
+            if num_seen == seen.len() {
+                break;
+            }
+        }
+        any
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn picks_rules_by_keyword_case_insensitively() {
+        let rules = RuleSet::builtin().expect("rules");
+        let prefilter = Prefilter::new(&rules).expect("prefilter");
+        let mut candidates = vec![false; rules.rules().len()];
+        let mut seen = Vec::new();
+        assert!(!prefilter.candidates(b"nothing to see here", &mut candidates, &mut seen));
+        assert!(candidates.iter().all(|c| !c));
+        assert!(prefilter.candidates(b"headers: {'X-Api-KEY': k}", &mut candidates, &mut seen));
+        let header = rules
+            .rules()
+            .iter()
+            .position(|r| r.id == "voiceinfra.api-key.header")
+            .expect("header rule");
+        let assignment = rules
+            .rules()
+            .iter()
+            .position(|r| r.id == "voiceinfra.api-key.assignment")
+            .expect("assignment rule");
+        assert!(candidates[header]);
+        assert!(!candidates[assignment]);
+    }
+}
