@@ -1,0 +1,8 @@
+//! The integration test binary: runs the real `viscan` binary against trees built at test time.
+//! Secrets are generated from fixed seeds while the tests run, so this repository holds none.
+
+mod util;
+
+mod corpus;
+mod rules;
+mod scan;
