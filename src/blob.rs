@@ -29,12 +29,41 @@ pub struct Origin {
     /// Path as the user would write it: relative to the scan root when walked from a relative
     /// root, `<stdin>` for standard input.
     pub path: PathBuf,
+    /// The same path relative to the scan root it was found under (the file name when the root
+    /// is a file). Classification looks at this, so a checkout that happens to live under
+    /// `/home/ci/build/` does not make every file look like build output.
+    pub within_root: PathBuf,
 }
 
 impl Origin {
-    /// An origin for a file path.
+    /// An origin for a path that is its own root (stdin, a rule example).
     pub fn file(path: impl Into<PathBuf>) -> Origin {
-        Origin { path: path.into() }
+        let path = path.into();
+        Origin {
+            within_root: path.strip_prefix("./").unwrap_or(&path).to_path_buf(),
+            path,
+        }
+    }
+
+    /// An origin for `path`, found by walking `root`.
+    pub fn walked(path: &std::path::Path, root: &std::path::Path) -> Origin {
+        let within_root = match path.strip_prefix(root) {
+            Ok(rel) if !rel.as_os_str().is_empty() => rel.to_path_buf(),
+            _ => path
+                .file_name()
+                .map_or_else(|| path.to_path_buf(), PathBuf::from),
+        };
+        Origin {
+            path: path.to_path_buf(),
+            within_root,
+        }
+    }
+
+    /// [`Origin::within_root`] as `/`-separated text.
+    pub fn display_within_root(&self) -> String {
+        self.within_root
+            .to_string_lossy()
+            .replace(std::path::MAIN_SEPARATOR, "/")
     }
 
     /// The path as text, with `/` separators and any non-UTF-8 bytes replaced.
@@ -59,5 +88,19 @@ mod tests {
     #[test]
     fn display_paths_drop_dot_slash() {
         assert_eq!(Origin::file("./src/a.py").display_path(), "src/a.py");
+    }
+
+    #[test]
+    fn within_root_is_relative_to_the_walk_root() {
+        let origin = Origin::walked(
+            std::path::Path::new("/ci/build/app/src/a.js"),
+            std::path::Path::new("/ci/build/app"),
+        );
+        assert_eq!(origin.display_within_root(), "src/a.js");
+        let origin = Origin::walked(
+            std::path::Path::new("/ci/build/a.js"),
+            std::path::Path::new("/ci/build/a.js"),
+        );
+        assert_eq!(origin.display_within_root(), "a.js");
     }
 }

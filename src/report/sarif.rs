@@ -162,7 +162,9 @@ fn result(finding: &Finding, rules: &[&Rule], show_secrets: bool) -> SarifResult
             PhysicalLocation::builder()
                 .artifact_location(
                     ArtifactLocation::builder()
-                        .uri(path_to_uri(&finding.origin.display_path()))
+                        .uri(path_to_uri(&relative_to_cwd(
+                            &finding.origin.display_path(),
+                        )))
                         .build(),
                 )
                 .region(region)
@@ -199,6 +201,18 @@ fn result(finding: &Finding, rules: &[&Rule], show_secrets: bool) -> SarifResult
         .partial_fingerprints(fingerprints)
         .properties(PropertyBag::builder().additional_properties(extra).build())
         .build()
+}
+
+/// GitHub resolves URIs against the repository root, where CI runs us: an absolute path under
+/// the working directory becomes relative to it.
+fn relative_to_cwd(path: &str) -> String {
+    let Ok(cwd) = std::env::current_dir() else {
+        return path.to_string();
+    };
+    match std::path::Path::new(path).strip_prefix(&cwd) {
+        Ok(rel) if path.starts_with('/') => rel.to_string_lossy().replace('\\', "/"),
+        _ => path.to_string(),
+    }
 }
 
 /// A relative URI reference for a `/`-separated path: unreserved characters and `/` kept, the

@@ -115,7 +115,7 @@ impl Worker<'_> {
         }
         self.stats.num_blobs_matched_keywords += 1;
         let path = blob.origin.display_path();
-        let in_bundle = context::is_bundle(&path, text);
+        let in_bundle = context::is_bundle(&blob.origin.display_within_root(), text);
         self.matches.clear();
         for (index, rule) in rules.iter().enumerate() {
             if !self.candidates[index] || (rule.scope == Scope::Bundle && !in_bundle) {

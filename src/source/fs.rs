@@ -124,7 +124,13 @@ where
                 &mut blob.bytes,
                 counters,
             ) {
-                blob.origin = Origin::file(entry.path());
+                let root = options
+                    .roots
+                    .iter()
+                    .filter(|r| entry.path().starts_with(r))
+                    .max_by_key(|r| r.as_os_str().len())
+                    .map_or(entry.path(), PathBuf::as_path);
+                blob.origin = Origin::walked(entry.path(), root);
                 counters.num_files.fetch_add(1, Ordering::Relaxed);
                 visitor(&blob);
             }
