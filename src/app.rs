@@ -18,6 +18,7 @@ use crate::report::{self, Format, ReportInput, Summary};
 use crate::rules::RuleSet;
 use crate::scan::{ScanStats, Scanner, Worker};
 use crate::source::fs::{self as fs_source, FsOptions};
+use crate::source::git::{self, BlobReader, HistoryOptions, Skipped};
 use crate::source::stdin;
 
 /// Everything a run needs, already validated.
@@ -40,6 +41,42 @@ pub enum Command {
     RulesShow(String),
     /// Compile every rule and run its examples.
     RulesCheck,
+    /// Audit git history.
+    History(HistorySettings),
+    /// Check what is staged for the next commit (the pre-commit hook).
+    Staged(StagedSettings),
+    /// Install the git pre-commit hook.
+    HookInstall(HookSettings),
+}
+
+/// Options of `viscan history`.
+#[derive(Debug, Clone)]
+pub struct HistorySettings {
+    /// Which commits.
+    pub history: HistoryOptions,
+    /// Worker threads.
+    pub threads: usize,
+    /// Larger blobs are skipped with a warning.
+    pub max_file_size: u64,
+}
+
+/// Options of `viscan staged`.
+#[derive(Debug, Clone)]
+pub struct StagedSettings {
+    /// Repository; `None` means "as git says" (`GIT_DIR`, `GIT_INDEX_FILE`, or discovery from
+    /// the current directory).
+    pub repo: Option<PathBuf>,
+    /// Larger blobs are skipped with a warning.
+    pub max_file_size: u64,
+}
+
+/// Options of `viscan hook install`.
+#[derive(Debug, Clone)]
+pub struct HookSettings {
+    /// Repository to install into.
+    pub repo: PathBuf,
+    /// Overwrite a pre-commit hook viscan did not write.
+    pub force: bool,
 }
 
 /// Options of `viscan scan`.
@@ -82,6 +119,9 @@ pub fn run(settings: Settings) -> anyhow::Result<ExitStatus> {
         Command::RulesList => rules_list(&scanner),
         Command::RulesShow(id) => rules_show(&scanner, id),
         Command::RulesCheck => rules_check(&scanner, settings.output.verbose),
+        Command::History(history) => run_history(&scanner, history, &settings.output),
+        Command::Staged(staged) => run_staged(&scanner, staged, &settings.output),
+        Command::HookInstall(hook) => crate::hook::install(&hook.repo, hook.force),
     }
 }
 
@@ -174,6 +214,7 @@ fn run_scan(
     }
     let summary = Summary {
         num_files,
+        num_commits: None,
         num_bytes: stats.num_bytes,
         num_skipped_binary: fs_report.num_skipped_binary,
         num_skipped_large: fs_report.num_skipped_large,
@@ -186,13 +227,315 @@ fn run_scan(
             .collect(),
     };
     write_report(scanner.rules(), &findings, &summary, output)?;
-    Ok(if diag::errored() {
+    Ok(exit_status(&findings))
+}
+
+fn exit_status(findings: &[Finding]) -> ExitStatus {
+    if diag::errored() {
         ExitStatus::Error
     } else if findings.is_empty() {
         ExitStatus::Clean
     } else {
         ExitStatus::Findings
-    })
+    }
+}
+
+/// What one history thread produced.
+#[derive(Default)]
+struct HistoryPart {
+    findings: Vec<Finding>,
+    stats: ScanStats,
+    /// Secrets found in blobs of HEAD's tree.
+    head_secrets: Vec<Vec<u8>>,
+}
+
+fn run_history(
+    scanner: &Scanner,
+    settings: &HistorySettings,
+    output: &OutputSettings,
+) -> anyhow::Result<ExitStatus> {
+    let started = Instant::now();
+    let index = git::index_history(&settings.history)?;
+    let progress = Progress::new(index.blobs.len() as u64, index.num_commits, output.quiet);
+    let jobs: Vec<BlobJob<'_>> = index
+        .blobs
+        .iter()
+        .map(|b| BlobJob {
+            id: b.id,
+            introductions: &b.introductions,
+        })
+        .collect();
+    let mut parts = scan_git_blobs(scanner, &index, &jobs, settings, &progress)?;
+    progress.finish();
+
+    let mut findings: Vec<Finding> = parts
+        .iter_mut()
+        .flat_map(|p| p.findings.drain(..))
+        .collect();
+    let mut stats = ScanStats::default();
+    let mut head_secrets: std::collections::HashSet<Vec<u8>> = Default::default();
+    for part in &mut parts {
+        stats.merge(&part.stats);
+        head_secrets.extend(part.head_secrets.drain(..));
+    }
+    // HEAD blobs outside the walked range still decide whether a secret is present at HEAD.
+    if !findings.is_empty() {
+        let scanned: std::collections::HashSet<git2::Oid> =
+            index.blobs.iter().map(|b| b.id).collect();
+        let rest: Vec<BlobJob<'_>> = index
+            .head_blobs
+            .iter()
+            .filter(|id| !scanned.contains(id))
+            .map(|&id| BlobJob {
+                id,
+                introductions: &[],
+            })
+            .collect();
+        if !rest.is_empty() {
+            let quiet = Progress::new(0, 0, true);
+            for part in scan_git_blobs(scanner, &index, &rest, settings, &quiet)? {
+                head_secrets.extend(part.head_secrets);
+            }
+        }
+    }
+    for finding in &mut findings {
+        finding.present_at_head = Some(head_secrets.contains(finding.secret.expose()));
+    }
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let summary = Summary {
+        num_files: stats.num_blobs,
+        num_commits: Some(index.num_commits),
+        num_bytes: stats.num_bytes,
+        had_errors: diag::errored(),
+        elapsed: started.elapsed(),
+        ..Summary::default()
+    };
+    write_report(scanner.rules(), &findings, &summary, output)?;
+    Ok(exit_status(&findings))
+}
+
+/// One unique blob to read and scan, and where it was introduced (empty: HEAD-only lookup).
+struct BlobJob<'a> {
+    id: git2::Oid,
+    introductions: &'a [git::Introduction],
+}
+
+/// Reads and scans `jobs` on `settings.threads` rayon threads, each with its own repository
+/// handle and worker. Each blob is read once; its findings are copied to every path it was
+/// introduced at, attributed to the first commit that introduced it there.
+fn scan_git_blobs(
+    scanner: &Scanner,
+    index: &git::HistoryIndex,
+    jobs: &[BlobJob<'_>],
+    settings: &HistorySettings,
+    progress: &Progress,
+) -> anyhow::Result<Vec<HistoryPart>> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(settings.threads)
+        .build()
+        .context("failed to start scanning threads")?;
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let parts = Mutex::new(Vec::new());
+    pool.scope(|scope| {
+        for _ in 0..settings.threads {
+            scope.spawn(|_| {
+                let part =
+                    scan_git_blobs_on_this_thread(scanner, index, jobs, &next, settings, progress);
+                if let Ok(mut parts) = parts.lock() {
+                    parts.push(part);
+                }
+            });
+        }
+    });
+    Ok(parts.into_inner().unwrap_or_default())
+}
+
+fn scan_git_blobs_on_this_thread(
+    scanner: &Scanner,
+    index: &git::HistoryIndex,
+    jobs: &[BlobJob<'_>],
+    next: &std::sync::atomic::AtomicUsize,
+    settings: &HistorySettings,
+    progress: &Progress,
+) -> HistoryPart {
+    let mut part = HistoryPart::default();
+    let reader = match BlobReader::open(&index.git_dir) {
+        Ok(reader) => reader,
+        Err(error) => {
+            crate::err!("{error:#}");
+            return part;
+        }
+    };
+    let mut worker = scanner.worker();
+    let mut blob = Blob {
+        bytes: Vec::new(),
+        origin: Origin::file(""),
+    };
+    let mut found = Vec::new();
+    loop {
+        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let Some(job) = jobs.get(i) else {
+            break;
+        };
+        let first_path = job
+            .introductions
+            .first()
+            .map_or_else(|| PathBuf::from(job.id.to_string()), |i| i.path.clone());
+        match reader.read(job.id, settings.max_file_size, &mut blob.bytes) {
+            Err(error) => {
+                crate::err!(
+                    "blob {} ({}): {}",
+                    job.id,
+                    first_path.display(),
+                    error.message()
+                );
+                continue;
+            }
+            Ok(Err(Skipped::TooLarge(size))) => {
+                crate::warn!(
+                    "{} (blob {}): skipped: {size} bytes is over --max-file-size ({} bytes)",
+                    first_path.display(),
+                    job.id,
+                    settings.max_file_size
+                );
+                continue;
+            }
+            Ok(Err(Skipped::Binary)) => continue,
+            Ok(Ok(())) => {}
+        }
+        progress.advance(blob.bytes.len() as u64);
+        blob.origin = Origin::file(&first_path);
+        found.clear();
+        worker.scan(&blob, &mut found);
+        if index.head_blobs.contains(&job.id) {
+            part.head_secrets
+                .extend(found.iter().map(|f| f.secret.expose().to_vec()));
+        }
+        for finding in &found {
+            for introduction in job.introductions {
+                let mut copy = finding.clone();
+                copy.origin = Origin {
+                    commit: Some(std::sync::Arc::clone(&introduction.commit)),
+                    ..Origin::file(&introduction.path)
+                };
+                copy.fingerprint = crate::finding::Fingerprint::new(
+                    &copy.rule_id,
+                    copy.secret.expose(),
+                    &copy.origin.display_path(),
+                );
+                part.findings.push(copy);
+            }
+        }
+    }
+    part.stats = worker.stats;
+    part
+}
+
+fn run_staged(
+    scanner: &Scanner,
+    settings: &StagedSettings,
+    output: &OutputSettings,
+) -> anyhow::Result<ExitStatus> {
+    let started = Instant::now();
+    let (reader, changes) = git::staged_changes(settings.repo.as_deref())?;
+    let mut worker = scanner.worker();
+    let mut blob = Blob {
+        bytes: Vec::new(),
+        origin: Origin::file(""),
+    };
+    let mut findings = Vec::new();
+    let mut found = Vec::new();
+    for change in &changes {
+        match reader.read(change.id, settings.max_file_size, &mut blob.bytes) {
+            Err(error) => {
+                crate::err!("{}: {}", change.path.display(), error.message());
+                continue;
+            }
+            Ok(Err(Skipped::TooLarge(size))) => {
+                crate::warn!(
+                    "{}: skipped: {size} bytes is over --max-file-size ({} bytes)",
+                    change.path.display(),
+                    settings.max_file_size
+                );
+                continue;
+            }
+            Ok(Err(Skipped::Binary)) => continue,
+            Ok(Ok(())) => {}
+        }
+        blob.origin = Origin::file(&change.path);
+        found.clear();
+        // The whole staged file is scanned, so context on unchanged lines counts; only
+        // findings on lines this commit adds are reported.
+        worker.scan(&blob, &mut found);
+        findings.extend(found.drain(..).filter(|f| {
+            u32::try_from(f.location.line)
+                .is_ok_and(|line| change.added_lines.binary_search(&line).is_ok())
+        }));
+    }
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let summary = Summary {
+        num_files: worker.stats.num_blobs,
+        num_bytes: worker.stats.num_bytes,
+        had_errors: diag::errored(),
+        elapsed: started.elapsed(),
+        ..Summary::default()
+    };
+    write_report(scanner.rules(), &findings, &summary, output)?;
+    if !findings.is_empty() && output.format == Format::Text && output.output.is_none() {
+        eprintln!(
+            "viscan: commit blocked: remove the secrets above from the staged files. `git commit --no-verify` skips this check, \
+             but CI runs `viscan history` and will still find them."
+        );
+    }
+    Ok(exit_status(&findings))
+}
+
+/// A progress bar on stderr when it is a terminal and not `-q`; otherwise it does nothing.
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    bytes: std::sync::atomic::AtomicU64,
+    commits: u64,
+}
+
+impl Progress {
+    fn new(len: u64, commits: u64, quiet: bool) -> Progress {
+        let bar = (!quiet && io::stderr().is_terminal()).then(|| {
+            let bar = indicatif::ProgressBar::new(len);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{spinner} {msg}: {pos}/{len} blobs [{elapsed}]",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            bar
+        });
+        Progress {
+            bar,
+            bytes: std::sync::atomic::AtomicU64::new(0),
+            commits,
+        }
+    }
+
+    fn advance(&self, bytes: u64) {
+        if let Some(bar) = &self.bar {
+            let total = self
+                .bytes
+                .fetch_add(bytes, std::sync::atomic::Ordering::Relaxed)
+                + bytes;
+            bar.set_message(format!(
+                "{} commits walked, {} scanned",
+                self.commits,
+                report::text::human_bytes(total)
+            ));
+            bar.inc(1);
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
 }
 
 fn write_report(

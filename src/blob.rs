@@ -1,7 +1,8 @@
-//! A blob is one unit of content to scan (a file, stdin, later a git object) plus where it came
+//! A blob is one unit of content to scan (a file, stdin, a git object) plus where it came
 //! from. Sources produce blobs; the scanner never touches the file system itself.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// Content to scan and its origin.
 #[derive(Debug, Clone)]
@@ -33,6 +34,21 @@ pub struct Origin {
     /// is a file). Classification looks at this, so a checkout that happens to live under
     /// `/home/ci/build/` does not make every file look like build output.
     pub within_root: PathBuf,
+    /// For history findings: the commit that first introduced this blob at this path.
+    pub commit: Option<Arc<CommitMeta>>,
+}
+
+/// Who committed what, when: the git metadata a history finding carries.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CommitMeta {
+    /// Full hex commit id.
+    pub id: String,
+    /// Author name.
+    pub author_name: String,
+    /// Author email.
+    pub author_email: String,
+    /// Author date, ISO 8601 with the author's UTC offset.
+    pub date: String,
 }
 
 impl Origin {
@@ -42,6 +58,7 @@ impl Origin {
         Origin {
             within_root: path.strip_prefix("./").unwrap_or(&path).to_path_buf(),
             path,
+            commit: None,
         }
     }
 
@@ -56,6 +73,7 @@ impl Origin {
         Origin {
             path: path.to_path_buf(),
             within_root,
+            commit: None,
         }
     }
 

@@ -5,8 +5,11 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use viscan::app::{Command, OutputSettings, ScanSettings, Settings};
+use viscan::app::{
+    Command, HistorySettings, HookSettings, OutputSettings, ScanSettings, Settings, StagedSettings,
+};
 use viscan::report::Format;
+use viscan::source::git::HistoryOptions;
 
 /// Finds hard-coded VoiceInfra API keys and webhook secrets.
 #[derive(Debug, Parser)]
@@ -20,11 +23,69 @@ pub struct Cli {
 enum CliCommand {
     /// Scan files and directories ("-" reads stdin).
     Scan(ScanArgs),
+    /// Audit every commit reachable from any ref (or a range) of a git repository.
+    History(HistoryArgs),
+    /// Check what is staged for the next commit; only lines the commit adds are reported.
+    Staged(StagedArgs),
     /// Inspect and check the rule set.
     Rules {
         #[command(subcommand)]
         command: RulesCommand,
     },
+    /// Manage the git pre-commit hook.
+    Hook {
+        #[command(subcommand)]
+        command: HookCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum HookCommand {
+    /// Write a pre-commit hook that runs `viscan staged` (honours core.hooksPath).
+    Install {
+        /// Repository to install into.
+        #[arg(default_value = ".")]
+        repo: PathBuf,
+        /// Replace an existing pre-commit hook that viscan did not write.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+struct HistoryArgs {
+    /// The repository (any path inside it; bare repositories and worktrees work).
+    #[arg(default_value = ".")]
+    repo: PathBuf,
+    /// Only these commits: A..B, A...B, or REV (REV and its ancestors).
+    #[arg(long, value_name = "RANGE", conflicts_with = "branch")]
+    range: Option<String>,
+    /// Only commits committed at or after DATE (YYYY-MM-DD, ISO 8601, or @UNIX_SECONDS).
+    #[arg(long, value_name = "DATE", value_parser = parse_since)]
+    since: Option<i64>,
+    /// Only commits reachable from this branch or ref.
+    #[arg(long, value_name = "NAME")]
+    branch: Option<String>,
+    /// Number of scanning threads [default: number of CPUs].
+    #[arg(long, short = 'j', value_name = "N")]
+    threads: Option<usize>,
+    /// Skip blobs larger than this (with a warning): bytes, or with K, M, G suffix.
+    #[arg(long, value_name = "SIZE", default_value = "100M", value_parser = parse_size)]
+    max_file_size: u64,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+struct StagedArgs {
+    /// The repository. Without it, the repository is found as git does for hooks (GIT_DIR,
+    /// GIT_INDEX_FILE, or the current directory).
+    repo: Option<PathBuf>,
+    /// Skip blobs larger than this (with a warning).
+    #[arg(long, value_name = "SIZE", default_value = "100M", value_parser = parse_size)]
+    max_file_size: u64,
+    #[command(flatten)]
+    output: OutputArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -113,12 +174,34 @@ impl Cli {
             verbose: false,
         };
         Ok(match self.command {
+            CliCommand::History(args) => Settings {
+                command: Command::History(HistorySettings {
+                    history: HistoryOptions {
+                        repo: args.repo,
+                        range: args.range,
+                        since: args.since,
+                        branch: args.branch,
+                    },
+                    threads: thread_count(args.threads)?,
+                    max_file_size: args.max_file_size,
+                }),
+                output: args.output.into_settings(),
+            },
+            CliCommand::Staged(args) => Settings {
+                command: Command::Staged(StagedSettings {
+                    repo: args.repo,
+                    max_file_size: args.max_file_size,
+                }),
+                output: args.output.into_settings(),
+            },
+            CliCommand::Hook {
+                command: HookCommand::Install { repo, force },
+            } => Settings {
+                command: Command::HookInstall(HookSettings { repo, force }),
+                output: quiet_output,
+            },
             CliCommand::Scan(args) => {
-                let threads = match args.walk.threads {
-                    Some(0) => anyhow::bail!("--threads must be at least 1"),
-                    Some(n) => n,
-                    None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-                };
+                let threads = thread_count(args.walk.threads)?;
                 Settings {
                     command: Command::Scan(ScanSettings {
                         paths: args.paths,
@@ -148,6 +231,18 @@ impl Cli {
             },
         })
     }
+}
+
+fn thread_count(requested: Option<usize>) -> anyhow::Result<usize> {
+    match requested {
+        Some(0) => anyhow::bail!("--threads must be at least 1"),
+        Some(n) => Ok(n),
+        None => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
+    }
+}
+
+fn parse_since(text: &str) -> Result<i64, String> {
+    viscan::time::parse_date(text)
 }
 
 impl OutputArgs {

@@ -136,9 +136,14 @@ impl Fingerprint {
         &self.0
     }
 
-    /// A fixed-length digest of the fingerprint, for SARIF `partialFingerprints`.
-    pub fn digest(&self) -> String {
-        hex(&Sha256::digest(self.0.as_bytes())[..16])
+    /// A fixed-length digest of the fingerprint and, for history findings, the commit (so the
+    /// same leak introduced by two commits stays two results), for SARIF `partialFingerprints`.
+    pub fn digest(&self, commit: Option<&str>) -> String {
+        let mut hasher = Sha256::new().chain_update(self.0.as_bytes());
+        if let Some(commit) = commit {
+            hasher = hasher.chain_update(b"\0").chain_update(commit.as_bytes());
+        }
+        hex(&hasher.finalize()[..16])
     }
 }
 
@@ -202,6 +207,8 @@ pub struct Finding {
     pub in_bundle: bool,
     /// Stable identity for baselines and SARIF.
     pub fingerprint: Fingerprint,
+    /// For history findings: whether the same secret is still in HEAD's tree.
+    pub present_at_head: Option<bool>,
 }
 
 impl Finding {

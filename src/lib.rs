@@ -9,10 +9,12 @@ pub mod blob;
 pub mod diag;
 pub mod exit;
 pub mod finding;
+pub mod hook;
 pub mod report;
 pub mod rules;
 pub mod scan;
 pub mod source;
+pub mod time;
 
 pub use app::{Command, OutputSettings, ScanSettings, Settings, run};
 pub use exit::ExitStatus;

@@ -10,6 +10,7 @@
 //!   "findings": [ FINDING, ... ],
 //!   "summary": {
 //!     "findings": 3, "files": 120, "bytes": 52311,
+//!     "commits": 40,                          history only; "files" then counts unique blobs
 //!     "skipped_binary": 2, "skipped_large": 0, "errors": false,
 //!     "elapsed_seconds": 0.012, "ignored_build_dirs": ["dist"]
 //!   }
@@ -30,6 +31,9 @@
 //!   "fingerprint": "RULE:HASH:PATH",          stable across edits above the line
 //!   "in_bundle": false,                       found in front-end build output
 //!   "via_rule": null,                         rule that matched, when promoted to the bundle rule
+//!   "commit": "9fceb02…", "author_name": "…",  history only: the commit that first introduced
+//!   "author_email": "…", "date": "ISO 8601",  this blob at this path, and its author
+//!   "present_at_head": false,                 history only: is the same secret in HEAD's tree
 //!   "secret": "..."                           only with --show-secrets
 //! }
 //! ```
@@ -57,6 +61,16 @@ struct JsonFinding<'a> {
     in_bundle: bool,
     via_rule: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    commit: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    author_name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    author_email: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    date: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    present_at_head: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     secret: Option<String>,
 }
 
@@ -76,6 +90,19 @@ impl<'a> JsonFinding<'a> {
             fingerprint: finding.fingerprint.as_str(),
             in_bundle: finding.in_bundle,
             via_rule: finding.via_rule.as_deref(),
+            commit: finding.origin.commit.as_ref().map(|c| c.id.as_str()),
+            author_name: finding
+                .origin
+                .commit
+                .as_ref()
+                .map(|c| c.author_name.as_str()),
+            author_email: finding
+                .origin
+                .commit
+                .as_ref()
+                .map(|c| c.author_email.as_str()),
+            date: finding.origin.commit.as_ref().map(|c| c.date.as_str()),
+            present_at_head: finding.present_at_head,
             secret: show_secrets
                 .then(|| String::from_utf8_lossy(finding.secret.expose()).into_owned()),
         }
@@ -86,6 +113,8 @@ impl<'a> JsonFinding<'a> {
 struct JsonSummary<'a> {
     findings: usize,
     files: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    commits: Option<u64>,
     bytes: u64,
     skipped_binary: u64,
     skipped_large: u64,
@@ -114,6 +143,7 @@ pub fn write(input: &ReportInput<'_>, out: &mut dyn Write) -> io::Result<()> {
         summary: JsonSummary {
             findings: input.findings.len(),
             files: summary.num_files,
+            commits: summary.num_commits,
             bytes: summary.num_bytes,
             skipped_binary: summary.num_skipped_binary,
             skipped_large: summary.num_skipped_large,

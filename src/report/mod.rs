@@ -30,8 +30,10 @@ pub enum Format {
 /// Totals for the closing summary.
 #[derive(Debug, Clone, Default)]
 pub struct Summary {
-    /// Files (or blobs) scanned.
+    /// Files (or, for history, unique blobs) scanned.
     pub num_files: u64,
+    /// Commits walked (history only).
+    pub num_commits: Option<u64>,
     /// Bytes scanned.
     pub num_bytes: u64,
     /// Files skipped as binary.

@@ -9,8 +9,9 @@
 //! relative, percent-encoded `artifactLocation.uri` and a full region (1-based lines and columns,
 //! `endColumn` after the last character, `run.columnKind` = `unicodeCodePoints`), and
 //! `partialFingerprints["viscan/v1"]`, a digest of the finding's fingerprint (rule id + keyed
-//! secret hash + path, never the line). `properties` carry the fingerprint, `inBundle` and
-//! `viaRule`. `results` is always present, `[]` when clean. The raw secret never appears.
+//! secret hash + path, never the line; plus the commit for history findings). `properties`
+//! carry the fingerprint, `inBundle`, `viaRule`, and for history findings `commit`, `authorName`,
+//! `authorEmail`, `date` and `presentAtHead`. `results` is always present, `[]` when clean. The raw secret never appears.
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -106,8 +107,7 @@ fn descriptor(rule: &Rule) -> ReportingDescriptor {
          (a leaked key stays leaked: deleting the line is not enough).\n2. Load it from the \
          environment (`VOICEINFRA_API_KEY`) or a secrets manager; never from front-end code.\n3. \
          **Purge** it from history (`git filter-repo --replace-text`) if the repository was ever \
-         shared, and rebuild any published bundles.\n4. To accept a false positive, add \
-         `viscan:allow` in a comment on the line.{}",
+         shared, and rebuild any published bundles.{}",
         rule.name,
         rule.description,
         if references.is_empty() {
@@ -172,7 +172,11 @@ fn result(finding: &Finding, rules: &[&Rule], show_secrets: bool) -> SarifResult
         )
         .build();
     let mut fingerprints = BTreeMap::new();
-    fingerprints.insert("viscan/v1".to_string(), finding.fingerprint.digest());
+    let commit = finding.origin.commit.as_deref();
+    fingerprints.insert(
+        "viscan/v1".to_string(),
+        finding.fingerprint.digest(commit.map(|c| c.id.as_str())),
+    );
     let mut extra = BTreeMap::new();
     extra.insert(
         "fingerprint".to_string(),
@@ -182,6 +186,15 @@ fn result(finding: &Finding, rules: &[&Rule], show_secrets: bool) -> SarifResult
     extra.insert("inBundle".to_string(), json!(finding.in_bundle));
     if let Some(via) = &finding.via_rule {
         extra.insert("viaRule".to_string(), json!(via));
+    }
+    if let Some(commit) = commit {
+        extra.insert("commit".to_string(), json!(commit.id));
+        extra.insert("authorName".to_string(), json!(commit.author_name));
+        extra.insert("authorEmail".to_string(), json!(commit.author_email));
+        extra.insert("date".to_string(), json!(commit.date));
+    }
+    if let Some(present) = finding.present_at_head {
+        extra.insert("presentAtHead".to_string(), json!(present));
     }
     // Findings only come from these rules, so the index is always found.
     let rule_index = rules

@@ -60,25 +60,53 @@ pub fn write(input: &ReportInput<'_>, out: &mut dyn Write) -> io::Result<()> {
             "      {}",
             style.paint("2", shown_snippet(finding, input.show_secrets))
         )?;
+        if let Some(commit) = &finding.origin.commit {
+            let head = match finding.present_at_head {
+                Some(true) => "; still present at HEAD",
+                Some(false) => "; no longer at HEAD (still in history)",
+                None => "",
+            };
+            writeln!(
+                out,
+                "      commit {} by {} <{}> on {}{head}",
+                style.paint("33", &commit.id[..commit.id.len().min(12)]),
+                commit.author_name,
+                commit.author_email,
+                commit.date,
+            )?;
+        }
     }
     let summary = input.summary;
     if !input.findings.is_empty() {
         writeln!(out)?;
     }
     let num_paths = {
-        let mut paths: Vec<_> = input.findings.iter().map(|f| &f.origin).collect();
+        let mut paths: Vec<_> = input.findings.iter().map(|f| &f.origin.path).collect();
         paths.dedup();
         paths.len()
     };
+    let scanned = match summary.num_commits {
+        Some(commits) => format!(
+            "{} {} in {} {}",
+            summary.num_files,
+            plural(summary.num_files, "blob"),
+            commits,
+            plural(commits, "commit")
+        ),
+        None => format!(
+            "{} {}",
+            summary.num_files,
+            plural(summary.num_files, "file")
+        ),
+    };
     writeln!(
         out,
-        "{} {} in {} {}; scanned {} {} ({}) in {:.2}s{}",
+        "{} {} in {} {}; scanned {} ({}) in {:.2}s{}",
         input.findings.len(),
         plural(input.findings.len() as u64, "finding"),
         num_paths,
         plural(num_paths as u64, "file"),
-        summary.num_files,
-        plural(summary.num_files, "file"),
+        scanned,
         human_bytes(summary.num_bytes),
         summary.elapsed.as_secs_f64(),
         if summary.had_errors {

@@ -11,10 +11,12 @@ use crate::rules::ContextCheck;
 const NEARBY_LINES: usize = 10;
 /// Bytes looked at on each side at most (minified code has few, very long lines).
 const NEARBY_BYTES: usize = 1536;
-/// Lines above a match that can name its enclosing VoiceInfra block.
-const SCOPE_LINES: usize = 6;
-/// Bytes above a match that can name its enclosing block.
+/// Bytes before a match, on its own line, that can name VoiceInfra (`VoiceInfraClient(api_key=…`).
 const SCOPE_BYTES: usize = 400;
+/// Lines above a match searched for the block that encloses it (siblings are skipped over).
+const BLOCK_LINES: usize = 16;
+/// Bytes above a match searched for the block that encloses it.
+const BLOCK_BYTES: usize = 1024;
 
 /// What a context check needs to know about one match.
 pub struct MatchSite<'a> {
@@ -30,21 +32,176 @@ pub struct MatchSite<'a> {
 
 /// Whether `check` holds at `site`.
 pub fn holds(check: ContextCheck, site: &MatchSite<'_>) -> bool {
+    // The weak checks tie a key to VoiceInfra by what surrounds it; a name that says whose key
+    // it is (`OPENAI_API_KEY`, `GITHUB_WEBHOOK_SECRET`, `mapboxToken`) overrides them.
+    let weak_tie_allowed = || !site.name.is_some_and(names_other_service);
     match check {
         ContextCheck::NamesVoiceinfra => site.name.is_some_and(names_voiceinfra),
         ContextCheck::SignatureHeaderInFile => {
-            find_ci(site.haystack, b"x-voiceinfra-signature").is_some()
+            // `HTTP_X_VOICEINFRA_SIGNATURE` is how PHP/CGI/WSGI servers expose the header.
+            (find_ci(site.haystack, b"x-voiceinfra-signature").is_some()
+                || find_ci(site.haystack, b"x_voiceinfra_signature").is_some())
+                && weak_tie_allowed()
         }
         ContextCheck::VoiceinfraScope => {
-            let from = window_start(site.haystack, site.start, SCOPE_LINES, SCOPE_BYTES);
-            names_voiceinfra(&site.haystack[from..site.start])
+            in_voiceinfra_block(site.haystack, site.start) && weak_tie_allowed()
         }
-        ContextCheck::VoiceinfraHostNearby => find_ci(nearby(site), b"voiceinfra.ai").is_some(),
-        ContextCheck::OtherVendorHost => {
-            let window = nearby(site);
-            !names_voiceinfra(window) && hosts(window).any(|h| is_other_vendor(&h))
+        ContextCheck::VoiceinfraHostNearby => {
+            let (from, to) = snippet_bounds(site);
+            find_ci(&site.haystack[from..to], b"voiceinfra.ai").is_some() && weak_tie_allowed()
         }
+        ContextCheck::OtherVendorHost => addressed_to_other_vendor(site),
     }
+}
+
+/// Whether the identifier `name` (a variable, key or setting name) says it holds the credential
+/// of some other service: one of its words is neither VoiceInfra nor a generic word of key names
+/// (`api`, `key`, `prod`, `webhook`, `config`, …). `OPENAI_API_KEY`, `session_secret`,
+/// `GITHUB_WEBHOOK_SECRET` and `csrfToken` do; `API_KEY`, `prodToken`, `self.api_key`,
+/// `NEXT_PUBLIC_VOICEINFRA_KEY` do not. Words of one or two letters (minified names, `vi`) are
+/// ignored.
+pub fn names_other_service(name: &[u8]) -> bool {
+    const GENERIC: &[&str] = &[
+        "key",
+        "keys",
+        "apikey",
+        "api",
+        "token",
+        "tokens",
+        "secret",
+        "secrets",
+        "access",
+        "auth",
+        "authorization",
+        "bearer",
+        "credential",
+        "credentials",
+        "creds",
+        "password",
+        "webhook",
+        "webhooks",
+        "signing",
+        "signature",
+        "hmac",
+        "private",
+        "public",
+        "next",
+        "react",
+        "vite",
+        "nuxt",
+        "expo",
+        "gatsby",
+        "client",
+        "server",
+        "service",
+        "app",
+        "application",
+        "account",
+        "project",
+        "default",
+        "prod",
+        "production",
+        "live",
+        "dev",
+        "development",
+        "staging",
+        "stage",
+        "test",
+        "testing",
+        "sandbox",
+        "demo",
+        "primary",
+        "secondary",
+        "backup",
+        "fallback",
+        "old",
+        "new",
+        "current",
+        "previous",
+        "prev",
+        "rotated",
+        "legacy",
+        "the",
+        "our",
+        "master",
+        "main",
+        "global",
+        "shared",
+        "internal",
+        "rest",
+        "http",
+        "https",
+        "voice",
+        "infra",
+        "self",
+        "this",
+        "config",
+        "cfg",
+        "conf",
+        "configuration",
+        "settings",
+        "options",
+        "opts",
+        "params",
+        "props",
+        "env",
+        "environment",
+        "data",
+        "outbound",
+        "inbound",
+        "call",
+        "calls",
+        "agent",
+        "agents",
+        "value",
+        "raw",
+        "encoded",
+        "base64",
+    ];
+    if names_voiceinfra(name) {
+        return false;
+    }
+    words(name).any(|word| {
+        word.len() > 2
+            && !word.iter().all(u8::is_ascii_digit)
+            && !GENERIC
+                .iter()
+                .any(|g| g.as_bytes().eq_ignore_ascii_case(word))
+    })
+}
+
+/// The words of an identifier in snake, kebab, dotted, camel or Pascal case (`APIKey` → `API`,
+/// `Key`).
+fn words(name: &[u8]) -> impl Iterator<Item = &[u8]> {
+    name.split(|b| !b.is_ascii_alphanumeric())
+        .flat_map(|part| {
+            let mut cuts = vec![0];
+            for i in 1..part.len() {
+                let (prev, cur) = (part[i - 1], part[i]);
+                let next_lower = part.get(i + 1).is_some_and(u8::is_ascii_lowercase);
+                if (prev.is_ascii_lowercase() || prev.is_ascii_digit()) && cur.is_ascii_uppercase()
+                    || prev.is_ascii_uppercase() && cur.is_ascii_uppercase() && next_lower
+                {
+                    cuts.push(i);
+                }
+            }
+            cuts.push(part.len());
+            let pieces: Vec<&[u8]> = cuts.windows(2).map(|w| &part[w[0]..w[1]]).collect();
+            pieces
+        })
+        .filter(|w| !w.is_empty())
+}
+
+/// The whole identifier around a `name` capture at `start..end`, extended to the left over
+/// identifier, dot and dash bytes: `_API_KEY` in `OPENAI_API_KEY` is `OPENAI_API_KEY`, `api_key`
+/// in `openai.api_key` is `openai.api_key`.
+pub fn identifier_around(haystack: &[u8], start: usize, end: usize) -> &[u8] {
+    let floor = start.saturating_sub(128);
+    let from = haystack[floor..start]
+        .iter()
+        .rposition(|&b| !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'$' | b'.' | b'-')))
+        .map_or(floor, |i| floor + i + 1);
+    &haystack[from..end]
 }
 
 /// Whether `text` names VoiceInfra (`voiceinfra`, `voice_infra`, `voice-infra`, any case).
@@ -94,22 +251,271 @@ fn window_end(haystack: &[u8], at: usize, lines: usize, max_bytes: usize) -> usi
     end
 }
 
-fn nearby<'a>(site: &MatchSite<'a>) -> &'a [u8] {
+fn nearby_bounds(site: &MatchSite<'_>) -> (usize, usize) {
     let from = window_start(site.haystack, site.start, NEARBY_LINES, NEARBY_BYTES);
     let to = window_end(site.haystack, site.end, NEARBY_LINES, NEARBY_BYTES);
-    &site.haystack[from..to]
+    (from, to)
 }
 
-/// Host names of `scheme://host` URLs in `text`, lowercased.
-fn hosts(text: &[u8]) -> impl Iterator<Item = String> + '_ {
-    memmem::find_iter(text, b"://").map(move |pos| {
-        let host: Vec<u8> = text[pos + 3..]
+/// The "same snippet" as a match: the lines around it, cut to the named configuration block it
+/// sits in (a YAML/JSON key, a TOML/INI section), if any, so that `session_secret` under
+/// `[server]` is not "near" the host in the `[voiceinfra]` section below.
+fn snippet_bounds(site: &MatchSite<'_>) -> (usize, usize) {
+    let (from, to) = nearby_bounds(site);
+    match enclosing_config_block(site.haystack, site.start) {
+        Some((block_from, block_to)) => (from.max(block_from), to.min(block_to).max(from)),
+        None => (from, to),
+    }
+}
+
+/// Whether the `X-API-Key` match is addressed to another vendor: a third-party URL is nearby,
+/// and it is closer to the match than anything naming VoiceInfra (a comment that mentions
+/// VoiceInfra does not make `curl https://api.mapsvendor.com -H 'x-api-key: …'` VoiceInfra's).
+fn addressed_to_other_vendor(site: &MatchSite<'_>) -> bool {
+    let (from, to) = nearby_bounds(site);
+    let window = &site.haystack[from..to];
+    let distance = |at: usize, len: usize| {
+        let (a, b) = (from + at, from + at + len);
+        if b <= site.start {
+            site.start - b
+        } else {
+            a.saturating_sub(site.end)
+        }
+    };
+    let foreign = memmem::find_iter(window, b"://")
+        .filter(|&pos| is_other_vendor(&host_at(&window[pos + 3..])))
+        .map(|pos| distance(pos, 3))
+        .min();
+    let voiceinfra = voiceinfra_mentions(window)
+        .map(|pos| distance(pos, b"voiceinfra".len()))
+        .min();
+    match (foreign, voiceinfra) {
+        (Some(f), Some(v)) => f < v,
+        (Some(_), None) => true,
+        (None, _) => false,
+    }
+}
+
+/// Offsets of every mention of VoiceInfra in `text` (any spelling and case).
+fn voiceinfra_mentions(text: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    let mut from = 0;
+    std::iter::from_fn(move || {
+        let rest = &text[from.min(text.len())..];
+        let pos = [&b"voiceinfra"[..], b"voice_infra", b"voice-infra"]
             .iter()
-            .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-'))
-            .map(u8::to_ascii_lowercase)
-            .collect();
-        String::from_utf8_lossy(&host).into_owned()
+            .filter_map(|n| find_ci(rest, n))
+            .min()?;
+        let at = from + pos;
+        from = at + 1;
+        Some(at)
     })
+}
+
+/// The host name of a URL, given the text right after `://`, lowercased.
+fn host_at(text: &[u8]) -> String {
+    let host: Vec<u8> = text
+        .iter()
+        .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-'))
+        .map(u8::to_ascii_lowercase)
+        .collect();
+    String::from_utf8_lossy(&host).into_owned()
+}
+
+/// One line of text: byte range without its terminator, and its indentation.
+#[derive(Clone, Copy)]
+struct LineSpan {
+    start: usize,
+    end: usize,
+}
+
+impl LineSpan {
+    /// The line containing `at`.
+    fn containing(haystack: &[u8], at: usize) -> LineSpan {
+        let start = memchr::memrchr(b'\n', &haystack[..at]).map_or(0, |i| i + 1);
+        let end = memchr::memchr(b'\n', &haystack[at..]).map_or(haystack.len(), |i| at + i);
+        LineSpan { start, end }
+    }
+
+    /// The line before this one.
+    fn previous(self, haystack: &[u8]) -> Option<LineSpan> {
+        (self.start > 0).then(|| LineSpan::containing(haystack, self.start - 1))
+    }
+
+    /// The line after this one.
+    fn next(self, haystack: &[u8]) -> Option<LineSpan> {
+        (self.end < haystack.len()).then(|| LineSpan::containing(haystack, self.end + 1))
+    }
+
+    fn text(self, haystack: &[u8]) -> &[u8] {
+        &haystack[self.start..self.end]
+    }
+
+    fn trimmed(self, haystack: &[u8]) -> &[u8] {
+        self.text(haystack).trim_ascii()
+    }
+
+    fn indent(self, haystack: &[u8]) -> usize {
+        self.text(haystack)
+            .iter()
+            .take_while(|&&b| b == b' ' || b == b'\t')
+            .count()
+    }
+
+    fn is_blank(self, haystack: &[u8]) -> bool {
+        self.trimmed(haystack).is_empty()
+    }
+}
+
+/// `[voiceinfra]`, `[[package]]`, `[voiceinfra.regions.eu]`: a TOML/INI section header.
+fn is_section_header(line: &[u8]) -> bool {
+    line.len() >= 3
+        && line.starts_with(b"[")
+        && line.ends_with(b"]")
+        && line
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || b" _.-\"'[]".contains(&b))
+}
+
+/// `voiceinfra:`, `"VoiceInfra": {`, `sentry: {`: a configuration key that opens a block.
+fn is_named_opener(line: &[u8]) -> bool {
+    let line = line
+        .strip_suffix(b"{")
+        .or_else(|| line.strip_suffix(b"["))
+        .unwrap_or(line)
+        .trim_ascii_end();
+    let Some(key) = line.strip_suffix(b":") else {
+        return false;
+    };
+    let key = key.trim_ascii_end();
+    let key = key
+        .strip_prefix(b"\"")
+        .and_then(|k| k.strip_suffix(b"\""))
+        .or_else(|| key.strip_prefix(b"'").and_then(|k| k.strip_suffix(b"'")))
+        .unwrap_or(key);
+    !key.is_empty()
+        && key
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'/'))
+}
+
+fn is_comment(line: &[u8]) -> bool {
+    [&b"#"[..], b"//", b";", b"--", b"/*", b"*"]
+        .iter()
+        .any(|p| line.starts_with(p))
+}
+
+/// Whether the match at `at` sits in a block that names VoiceInfra: earlier on its own line
+/// (`VoiceInfraClient(api_key=…`), or an enclosing block above it: a less-indented opener
+/// (`voiceinfra:`, `"VoiceInfra": {`, `provider "voiceinfra" {`, `new VoiceInfra({`), a
+/// TOML/INI section header, or a comment heading the lines it belongs to. Sibling lines at the
+/// same indentation are skipped over, so a neighbouring `voiceinfra:` block does not adopt
+/// `sentry: key: …`.
+fn in_voiceinfra_block(haystack: &[u8], at: usize) -> bool {
+    let line = LineSpan::containing(haystack, at);
+    let same_line_from = line.start.max(at.saturating_sub(SCOPE_BYTES));
+    if names_voiceinfra(&haystack[same_line_from..at]) {
+        return true;
+    }
+    let floor = at.saturating_sub(BLOCK_BYTES);
+    let mut level = line.indent(haystack);
+    let mut current = line;
+    for _ in 0..BLOCK_LINES {
+        let Some(above) = current.previous(haystack) else {
+            return false;
+        };
+        if above.start < floor {
+            return false;
+        }
+        current = above;
+        if above.is_blank(haystack) {
+            continue;
+        }
+        let text = above.trimmed(haystack);
+        if is_section_header(text) {
+            return names_voiceinfra(text);
+        }
+        let indent = above.indent(haystack);
+        if is_comment(text) {
+            if indent <= level && names_voiceinfra(text) {
+                return true;
+            }
+            continue;
+        }
+        if indent < level {
+            if names_voiceinfra(text) {
+                return true;
+            }
+            if indent == 0 {
+                return false;
+            }
+            level = indent;
+        }
+    }
+    false
+}
+
+/// The named configuration block enclosing the match at `at`, as a byte range: from a TOML/INI
+/// section header to the next one, or from a YAML/JSON key that opens a block (at a smaller
+/// indentation than the match) to the first line below that is indented no deeper than it.
+/// Code blocks (`def f():`, `func f() {`) are not named blocks: `None` there.
+fn enclosing_config_block(haystack: &[u8], at: usize) -> Option<(usize, usize)> {
+    let line = LineSpan::containing(haystack, at);
+    let floor = at.saturating_sub(BLOCK_BYTES);
+    let mut level = line.indent(haystack);
+    let mut current = line;
+    for _ in 0..BLOCK_LINES {
+        let above = current.previous(haystack)?;
+        if above.start < floor {
+            return None;
+        }
+        current = above;
+        if above.is_blank(haystack) {
+            continue;
+        }
+        let text = above.trimmed(haystack);
+        if is_section_header(text) {
+            return Some((above.start, block_end(haystack, line, None)));
+        }
+        let indent = above.indent(haystack);
+        if indent < level && !is_comment(text) {
+            if is_named_opener(text) {
+                return Some((above.start, block_end(haystack, line, Some(indent))));
+            }
+            if indent == 0 {
+                return None;
+            }
+            level = indent;
+        }
+    }
+    None
+}
+
+/// Where the block containing `line` ends: at the next non-blank line indented at most
+/// `indent`, or (for sections, `None`) at the next section header; bounded by
+/// [`BLOCK_LINES`]/[`BLOCK_BYTES`] (the nearby window bounds it anyway).
+fn block_end(haystack: &[u8], line: LineSpan, indent: Option<usize>) -> usize {
+    let ceiling = (line.end + BLOCK_BYTES).min(haystack.len());
+    let mut current = line;
+    for _ in 0..BLOCK_LINES {
+        let Some(below) = current.next(haystack) else {
+            return haystack.len();
+        };
+        if below.start >= ceiling {
+            return ceiling;
+        }
+        current = below;
+        if below.is_blank(haystack) {
+            continue;
+        }
+        let ends = match indent {
+            Some(indent) => below.indent(haystack) <= indent,
+            None => is_section_header(below.trimmed(haystack)),
+        };
+        if ends {
+            return below.start;
+        }
+    }
+    current.end
 }
 
 /// Whether `host` is a real third-party host (not VoiceInfra, not local, not a doc example).

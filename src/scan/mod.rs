@@ -145,10 +145,12 @@ fn find_matches(index: usize, rule: &Rule, text: &[u8], out: &mut Vec<Match>) {
             let (Some(whole), Some(secret)) = (caps.get(0), caps.get(pattern.secret_group)) else {
                 continue;
             };
+            // The whole identifier, not just the part the pattern needed: `OPENAI_API_KEY`
+            // for a `_API_KEY` capture, so context checks can see whose key it is.
             let name = pattern
                 .name_group
                 .and_then(|g| caps.get(g))
-                .map(|m| m.as_bytes());
+                .map(|m| context::identifier_around(text, m.start(), m.end()));
             if name.is_some_and(is_non_secret_name) {
                 continue;
             }
@@ -305,6 +307,7 @@ fn make_finding(
         snippet,
         snippet_raw,
         in_bundle,
+        present_at_head: None,
     }
 }
 

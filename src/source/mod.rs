@@ -1,5 +1,6 @@
 //! Sources turn what the user asked to scan into [`crate::blob::Blob`]s: files and directories
-//! ([`fs`]) and standard input ([`stdin`]). Git history and the index come later.
+//! ([`fs`]), standard input ([`stdin`]), and git history and the index ([`git`]).
 
 pub mod fs;
+pub mod git;
 pub mod stdin;

@@ -1,0 +1,483 @@
+//! Git sources, on libgit2 (`git2`), kept behind this one module so the object reader can be
+//! swapped if measurements demand it.
+//!
+//! - [`index_history`] walks the commits to audit and records, for every blob, each path it was
+//!   introduced at and the first commit that did so. Blob contents are not read here: the app
+//!   reads each unique blob once, in parallel, with one [`BlobReader`] per thread, so memory stays
+//!   bounded by the number of blob ids and paths, never by their contents.
+//! - [`staged_changes`] compares the index with HEAD for the pre-commit hook.
+
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use git2::{
+    Delta, DiffOptions, FileMode, ObjectType, Oid, Repository, RepositoryOpenFlags, Sort,
+    TreeWalkMode, TreeWalkResult,
+};
+
+use crate::blob::CommitMeta;
+use crate::{err, warn};
+
+/// Which commits `viscan history` audits.
+#[derive(Debug, Clone, Default)]
+pub struct HistoryOptions {
+    /// Repository (any path inside it, a bare repository, or a worktree).
+    pub repo: PathBuf,
+    /// `A..B`, `A...B`, or a single revision meaning "its ancestors".
+    pub range: Option<String>,
+    /// Only commits committed at or after this Unix time.
+    pub since: Option<i64>,
+    /// Only commits reachable from this ref (short or full name).
+    pub branch: Option<String>,
+}
+
+/// Where a blob was introduced: a path, and the first commit that put the blob there.
+#[derive(Debug, Clone)]
+pub struct Introduction {
+    /// Path in the commit's tree.
+    pub path: PathBuf,
+    /// The commit (shared by all its introductions).
+    pub commit: Arc<CommitMeta>,
+}
+
+/// A blob to scan and every place it was introduced, oldest first.
+#[derive(Debug, Clone)]
+pub struct HistoryBlob {
+    /// The blob id.
+    pub id: Oid,
+    /// Paths and first commits.
+    pub introductions: Vec<Introduction>,
+}
+
+/// What [`index_history`] found.
+#[derive(Debug)]
+pub struct HistoryIndex {
+    /// The repository's git directory (to open one reader per thread).
+    pub git_dir: PathBuf,
+    /// Commits walked.
+    pub num_commits: u64,
+    /// Unique blobs, in the order they were first introduced.
+    pub blobs: Vec<HistoryBlob>,
+    /// Blob ids in HEAD's tree (empty for an unborn HEAD).
+    pub head_blobs: HashSet<Oid>,
+}
+
+fn open(path: &Path) -> anyhow::Result<Repository> {
+    Repository::open_ext(
+        path,
+        RepositoryOpenFlags::empty(),
+        std::iter::empty::<&Path>(),
+    )
+    .with_context(|| format!("{}: not a git repository", path.display()))
+}
+
+/// Walks the commits selected by `options`, parents before children, and indexes the blobs
+/// each one introduces. A merge introduces only what differs from every parent.
+pub fn index_history(options: &HistoryOptions) -> anyhow::Result<HistoryIndex> {
+    let repo = open(&options.repo)?;
+    if repo.is_shallow() {
+        warn!(
+            "{}: shallow clone: commits before the shallow boundary are not in the repository and \
+             are not scanned (fetch the full history with `git fetch --unshallow`)",
+            options.repo.display()
+        );
+    }
+    let head_blobs = head_blobs(&repo);
+    let mut walk = repo.revwalk()?;
+    walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
+    let mut num_starts = 0;
+    if let Some(range) = &options.range {
+        push_range(&repo, &mut walk, range)?;
+        num_starts += 1;
+    } else if let Some(branch) = &options.branch {
+        let reference = repo
+            .resolve_reference_from_short_name(branch)
+            .with_context(|| format!("no branch or ref named {branch:?}"))?;
+        let commit = reference
+            .peel_to_commit()
+            .with_context(|| format!("{branch:?} does not point to a commit"))?;
+        walk.push(commit.id())?;
+        num_starts += 1;
+    } else {
+        num_starts += push_every_ref(&repo, &mut walk);
+    }
+
+    let mut index = Indexer::default();
+    let mut num_commits = 0u64;
+    if num_starts > 0 {
+        for oid in walk {
+            let oid = match oid {
+                Ok(oid) => oid,
+                Err(error) => {
+                    err!("history walk: {}", error.message());
+                    continue;
+                }
+            };
+            let commit = match repo.find_commit(oid) {
+                Ok(commit) => commit,
+                Err(error) => {
+                    err!("commit {oid}: {}", error.message());
+                    continue;
+                }
+            };
+            if options
+                .since
+                .is_some_and(|since| commit.time().seconds() < since)
+            {
+                continue;
+            }
+            num_commits += 1;
+            if let Err(error) = index.add_commit(&repo, &commit) {
+                err!("commit {oid}: {}", error.message());
+            }
+        }
+    }
+    Ok(HistoryIndex {
+        git_dir: repo.path().to_path_buf(),
+        num_commits,
+        blobs: index.blobs,
+        head_blobs,
+    })
+}
+
+/// Pushes the tip of every ref that leads to a commit (branches, remote-tracking branches,
+/// tags peeled, the stash, notes) and a detached HEAD. Returns how many were pushed.
+fn push_every_ref(repo: &Repository, walk: &mut git2::Revwalk<'_>) -> usize {
+    let mut num_pushed = 0;
+    let mut push = |oid: Oid| {
+        if walk.push(oid).is_ok() {
+            num_pushed += 1;
+        }
+    };
+    match repo.references() {
+        Ok(references) => {
+            for reference in references {
+                let reference = match reference {
+                    Ok(reference) => reference,
+                    Err(error) => {
+                        err!("ref: {}", error.message());
+                        continue;
+                    }
+                };
+                let name = reference.name().unwrap_or("(non-UTF-8 ref)").to_string();
+                match reference.peel(ObjectType::Any) {
+                    Ok(object) => {
+                        if let Some(commit) = object.as_commit() {
+                            push(commit.id());
+                        }
+                    }
+                    Err(error) => err!("ref {name}: {}", error.message()),
+                }
+            }
+        }
+        Err(error) => err!("listing refs: {}", error.message()),
+    }
+    if let Ok(head) = repo.head() {
+        if let Ok(commit) = head.peel_to_commit() {
+            push(commit.id());
+        }
+    }
+    num_pushed
+}
+
+fn push_range(repo: &Repository, walk: &mut git2::Revwalk<'_>, range: &str) -> anyhow::Result<()> {
+    let resolve = |rev: &str| -> anyhow::Result<Oid> {
+        let object = repo
+            .revparse_single(rev)
+            .with_context(|| format!("unknown revision {rev:?} in --range {range:?}"))?;
+        Ok(object
+            .peel_to_commit()
+            .with_context(|| format!("{rev:?} is not a commit"))?
+            .id())
+    };
+    if let Some((from, to)) = range.split_once("...") {
+        let (from, to) = (resolve(from)?, resolve(to)?);
+        walk.push(from)?;
+        walk.push(to)?;
+        if let Ok(base) = repo.merge_base(from, to) {
+            walk.hide(base)?;
+        }
+    } else if let Some((from, to)) = range.split_once("..") {
+        let to = if to.is_empty() { "HEAD" } else { to };
+        walk.push(resolve(to)?)?;
+        if !from.is_empty() {
+            walk.hide(resolve(from)?)?;
+        }
+    } else {
+        walk.push(resolve(range)?)?;
+    }
+    Ok(())
+}
+
+/// Builds the blob index commit by commit.
+#[derive(Default)]
+struct Indexer {
+    blobs: Vec<HistoryBlob>,
+    position: HashMap<Oid, usize>,
+}
+
+impl Indexer {
+    fn add_commit(
+        &mut self,
+        repo: &Repository,
+        commit: &git2::Commit<'_>,
+    ) -> Result<(), git2::Error> {
+        let tree = commit.tree()?;
+        let introduced: Vec<(PathBuf, Oid)> = if commit.parent_count() == 0 {
+            changed_blobs(repo, None, &tree)?
+        } else {
+            // What differs from every parent.
+            let mut common: Option<HashSet<(PathBuf, Oid)>> = None;
+            for parent in commit.parents() {
+                let changed: HashSet<(PathBuf, Oid)> =
+                    changed_blobs(repo, Some(&parent.tree()?), &tree)?
+                        .into_iter()
+                        .collect();
+                common = Some(match common {
+                    None => changed,
+                    Some(previous) => previous.intersection(&changed).cloned().collect(),
+                });
+            }
+            let mut introduced: Vec<_> = common.unwrap_or_default().into_iter().collect();
+            introduced.sort();
+            introduced
+        };
+        if introduced.is_empty() {
+            return Ok(());
+        }
+        let meta = Arc::new(commit_meta(commit));
+        for (path, id) in introduced {
+            let slot = *self.position.entry(id).or_insert_with(|| {
+                self.blobs.push(HistoryBlob {
+                    id,
+                    introductions: Vec::new(),
+                });
+                self.blobs.len() - 1
+            });
+            let blob = &mut self.blobs[slot];
+            if !blob.introductions.iter().any(|i| i.path == path) {
+                blob.introductions.push(Introduction {
+                    path,
+                    commit: Arc::clone(&meta),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// (path, blob id) of every file added or changed from `old` to `new`; gitlinks (submodules)
+/// and deletions are left out.
+fn changed_blobs(
+    repo: &Repository,
+    old: Option<&git2::Tree<'_>>,
+    new: &git2::Tree<'_>,
+) -> Result<Vec<(PathBuf, Oid)>, git2::Error> {
+    let mut options = DiffOptions::new();
+    options.ignore_submodules(true);
+    let diff = repo.diff_tree_to_tree(old, Some(new), Some(&mut options))?;
+    Ok(diff
+        .deltas()
+        .filter(|d| !matches!(d.status(), Delta::Deleted))
+        .filter(|d| is_file_mode(d.new_file().mode()))
+        .filter_map(|d| Some((d.new_file().path()?.to_path_buf(), d.new_file().id())))
+        .collect())
+}
+
+fn is_file_mode(mode: FileMode) -> bool {
+    matches!(
+        mode,
+        FileMode::Blob | FileMode::BlobExecutable | FileMode::BlobGroupWritable
+    )
+}
+
+/// Blob ids of HEAD's tree, to tell whether a secret is still present at HEAD.
+fn head_blobs(repo: &Repository) -> HashSet<Oid> {
+    let mut blobs = HashSet::new();
+    let Ok(tree) = repo.head().and_then(|h| h.peel_to_tree()) else {
+        return blobs;
+    };
+    let _ = tree.walk(TreeWalkMode::PreOrder, |_, entry| {
+        if entry.kind() == Some(ObjectType::Blob) {
+            blobs.insert(entry.id());
+        }
+        TreeWalkResult::Ok
+    });
+    blobs
+}
+
+/// The metadata a finding carries for `commit`.
+fn commit_meta(commit: &git2::Commit<'_>) -> CommitMeta {
+    let author = commit.author();
+    let when = author.when();
+    CommitMeta {
+        id: commit.id().to_string(),
+        author_name: String::from_utf8_lossy(author.name_bytes()).into_owned(),
+        author_email: String::from_utf8_lossy(author.email_bytes()).into_owned(),
+        date: crate::time::format_iso8601(when.seconds(), when.offset_minutes()),
+    }
+}
+
+/// Reads blobs by id. Not shareable between threads: open one per thread.
+pub struct BlobReader {
+    repo: Repository,
+}
+
+/// Why a blob was not handed out.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Skipped {
+    /// Larger than the size limit.
+    TooLarge(usize),
+    /// Binary content.
+    Binary,
+}
+
+impl BlobReader {
+    /// Opens the repository at `git_dir`.
+    pub fn open(git_dir: &Path) -> anyhow::Result<BlobReader> {
+        Ok(BlobReader {
+            repo: open(git_dir)?,
+        })
+    }
+
+    /// Copies blob `id` into `buf`, unless it is over `max_size` or binary.
+    pub fn read(
+        &self,
+        id: Oid,
+        max_size: u64,
+        buf: &mut Vec<u8>,
+    ) -> Result<Result<(), Skipped>, git2::Error> {
+        let blob = self.repo.find_blob(id)?;
+        let content = blob.content();
+        if content.len() as u64 > max_size {
+            return Ok(Err(Skipped::TooLarge(content.len())));
+        }
+        if crate::blob::Blob::looks_binary(content) {
+            return Ok(Err(Skipped::Binary));
+        }
+        buf.clear();
+        buf.extend_from_slice(content);
+        Ok(Ok(()))
+    }
+}
+
+/// One file the next commit adds or changes.
+#[derive(Debug, Clone)]
+pub struct StagedChange {
+    /// Path in the index.
+    pub path: PathBuf,
+    /// The staged blob (what will be committed, not the working tree).
+    pub id: Oid,
+    /// 1-based line numbers the commit adds to this file, ascending.
+    pub added_lines: Vec<u32>,
+}
+
+/// The index compared with HEAD (the empty tree before the first commit). The repository is
+/// opened as git does for hooks: from `GIT_DIR`/`GIT_INDEX_FILE` when set (`git commit -a` and
+/// `git commit PATH` run hooks against a temporary index), else by discovery from `repo`.
+pub fn staged_changes(repo: Option<&Path>) -> anyhow::Result<(BlobReader, Vec<StagedChange>)> {
+    let repo = match repo {
+        None => Repository::open_from_env().context("not inside a git repository")?,
+        Some(path) => {
+            let repo = Repository::discover(path)
+                .with_context(|| format!("{}: not a git repository", path.display()))?;
+            if let Some(index_file) = std::env::var_os("GIT_INDEX_FILE") {
+                let mut index = git2::Index::open(Path::new(&index_file)).with_context(|| {
+                    format!("GIT_INDEX_FILE={}", Path::new(&index_file).display())
+                })?;
+                repo.set_index(&mut index)?;
+            }
+            repo
+        }
+    };
+    if repo.is_bare() {
+        bail!(
+            "{}: a bare repository has no index to check",
+            repo.path().display()
+        );
+    }
+    let changes = changes_against_head(&repo)?;
+    Ok((BlobReader { repo }, changes))
+}
+
+/// Files and added lines from HEAD (or nothing) to the index.
+fn changes_against_head(repo: &Repository) -> anyhow::Result<Vec<StagedChange>> {
+    let index = repo.index().context("failed to read the index")?;
+    let head_tree = match repo.head() {
+        Ok(head) => Some(head.peel_to_tree()?),
+        Err(e)
+            if e.code() == git2::ErrorCode::UnbornBranch
+                || e.code() == git2::ErrorCode::NotFound =>
+        {
+            None
+        }
+        Err(e) => return Err(e).context("failed to read HEAD"),
+    };
+    let mut options = DiffOptions::new();
+    options.ignore_submodules(true).context_lines(0);
+    let mut diff = repo.diff_tree_to_index(head_tree.as_ref(), Some(&index), Some(&mut options))?;
+    diff.find_similar(Some(
+        git2::DiffFindOptions::new().renames(true).copies(true),
+    ))?;
+
+    let changes: RefCell<Vec<StagedChange>> = RefCell::new(Vec::new());
+    let by_path: RefCell<HashMap<PathBuf, usize>> = RefCell::new(HashMap::new());
+    diff.foreach(
+        &mut |delta, _| {
+            let new = delta.new_file();
+            let wanted = !matches!(delta.status(), Delta::Deleted | Delta::Unmodified)
+                && is_file_mode(new.mode());
+            if let (true, Some(path)) = (wanted, new.path()) {
+                let mut changes = changes.borrow_mut();
+                by_path
+                    .borrow_mut()
+                    .insert(path.to_path_buf(), changes.len());
+                changes.push(StagedChange {
+                    path: path.to_path_buf(),
+                    id: new.id(),
+                    added_lines: Vec::new(),
+                });
+            }
+            true
+        },
+        None,
+        None,
+        Some(&mut |delta, _hunk, line| {
+            if line.origin() == '+' {
+                if let (Some(path), Some(number)) = (delta.new_file().path(), line.new_lineno()) {
+                    if let Some(&i) = by_path.borrow().get(path) {
+                        changes.borrow_mut()[i].added_lines.push(number);
+                    }
+                }
+            }
+            true
+        }),
+    )?;
+    let mut changes = changes.into_inner();
+    for change in &mut changes {
+        change.added_lines.sort_unstable();
+        change.added_lines.dedup();
+    }
+    // A pure rename or copy brings no new lines.
+    changes.retain(|c| !c.added_lines.is_empty());
+    Ok(changes)
+}
+
+/// Where git looks for hooks in the repository containing `path`: `core.hooksPath` (relative
+/// to the work tree) or the common git directory's `hooks/` (shared by linked worktrees).
+pub fn hooks_dir(path: &Path) -> anyhow::Result<PathBuf> {
+    let repo = Repository::discover(path)
+        .with_context(|| format!("{}: not a git repository", path.display()))?;
+    let configured = repo
+        .config()
+        .ok()
+        .and_then(|config| config.get_path("core.hooksPath").ok());
+    Ok(match configured {
+        Some(dir) if dir.is_absolute() => dir,
+        Some(dir) => repo.workdir().unwrap_or_else(|| repo.path()).join(dir),
+        None => repo.commondir().join("hooks"),
+    })
+}
