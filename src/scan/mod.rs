@@ -193,7 +193,9 @@ fn find_matches(index: usize, rule: &Rule, text: &[u8], out: &mut Vec<Match>) {
 }
 
 /// Names whose last word says the value is not the secret itself (`VOICEINFRA_KEY_ID`,
-/// `voiceinfraApiKeyHeader`, `token_url`).
+/// `voiceinfraApiKeyHeader`, `token_url`), and the `X-API-Key` header name itself: the header
+/// rules own `X-API-Key: value` (they know which vendor it is sent to), so a `key`-like name
+/// pattern must not take it over.
 fn is_non_secret_name(name: &[u8]) -> bool {
     const LAST_WORDS: &[&[u8]] = &[
         b"id",
@@ -232,6 +234,9 @@ fn is_non_secret_name(name: &[u8]) -> bool {
         b"ref",
         b"placeholder",
     ];
+    if name.eq_ignore_ascii_case(b"x-api-key") {
+        return true;
+    }
     let word = last_word(name).to_ascii_lowercase();
     LAST_WORDS.iter().any(|w| word == *w)
 }
@@ -324,5 +329,6 @@ mod tests {
         assert!(is_non_secret_name(b"voiceinfra_api_key_id"));
         assert!(!is_non_secret_name(b"VOICEINFRA_API_KEY_PAID"));
         assert!(!is_non_secret_name(b"voiceinfraApiKey"));
+        assert!(is_non_secret_name(b"X-Api-Key"));
     }
 }

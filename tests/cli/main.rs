@@ -4,5 +4,7 @@
 mod util;
 
 mod corpus;
+mod history;
 mod rules;
 mod scan;
+mod staged;

@@ -174,3 +174,115 @@ pub fn line_of(text: &str, needle: &str) -> u64 {
         .unwrap_or_else(|| panic!("{needle:?} not in text"));
     text[..at].matches('\n').count() as u64 + 1
 }
+
+/// A git repository in a temp dir, driven with the `git` CLI with a fixed author, committer and
+/// clock, and no user or system config.
+pub struct TestRepo {
+    pub dir: TestDir,
+    /// Seconds added to the base date for each commit, so commits are ordered.
+    clock: std::cell::Cell<i64>,
+}
+
+/// 2024-01-02T03:04:05Z
+const BASE_TIME: i64 = 1_704_164_645;
+
+impl TestRepo {
+    /// `git init` on branch `main`.
+    pub fn new() -> TestRepo {
+        let repo = TestRepo {
+            dir: TestDir::new(),
+            clock: std::cell::Cell::new(0),
+        };
+        repo.git(&["init", "-q", "-b", "main"]);
+        repo
+    }
+
+    /// The environment every git command runs with.
+    pub fn git_env(&self, cmd: &mut std::process::Command) {
+        let when = format!("@{} +0100", BASE_TIME + self.clock.get());
+        cmd.env("GIT_AUTHOR_NAME", "Ada Lovelace")
+            .env("GIT_AUTHOR_EMAIL", "ada@example.com")
+            .env("GIT_COMMITTER_NAME", "Ada Lovelace")
+            .env("GIT_COMMITTER_EMAIL", "ada@example.com")
+            .env("GIT_AUTHOR_DATE", &when)
+            .env("GIT_COMMITTER_DATE", &when)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env_remove("GIT_DIR")
+            .env_remove("GIT_INDEX_FILE")
+            .env_remove("GIT_WORK_TREE");
+    }
+
+    /// Runs git in the repository and returns stdout; panics on failure.
+    pub fn git(&self, args: &[&str]) -> String {
+        self.git_in(self.dir.path(), args)
+    }
+
+    /// Runs git in `dir` with this repository's environment.
+    pub fn git_in(&self, dir: &Path, args: &[&str]) -> String {
+        let mut cmd = std::process::Command::new("git");
+        cmd.args(args).current_dir(dir);
+        self.git_env(&mut cmd);
+        let out = cmd.output().expect("run git");
+        assert!(
+            out.status.success(),
+            "git {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    /// Writes files, stages everything and commits; returns the commit id.
+    pub fn commit(&self, files: &[(&str, &str)], message: &str) -> String {
+        for (path, content) in files {
+            self.dir.write(path, content);
+        }
+        self.git(&["add", "-A"]);
+        self.clock.set(self.clock.get() + 60);
+        self.git(&["commit", "-q", "--allow-empty", "-m", message]);
+        self.git(&["rev-parse", "HEAD"])
+    }
+
+    /// Runs `viscan ARGS` in the repository with git's environment cleaned.
+    pub fn viscan(&self, args: &[&str]) -> Output {
+        let mut cmd = self.dir.viscan();
+        cmd.args(args)
+            .env_remove("GIT_DIR")
+            .env_remove("GIT_INDEX_FILE")
+            .env_remove("GIT_WORK_TREE");
+        cmd.output().expect("run viscan")
+    }
+
+    /// Runs `viscan history --format json ARGS`; returns (exit code, report).
+    pub fn history_json(&self, args: &[&str]) -> (i32, Value) {
+        let mut full = vec!["history", "--format", "json"];
+        full.extend_from_slice(args);
+        let out = self.viscan(&full);
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}): {}\nstderr: {}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+        (out.status.code().expect("exit code"), report)
+    }
+}
+
+/// (path, line, rule id, commit, present_at_head) of every history finding.
+pub fn history_hits(report: &Value) -> Vec<(String, u64, String, String, bool)> {
+    report["findings"]
+        .as_array()
+        .expect("findings array")
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().expect("path").to_string(),
+                f["line"].as_u64().expect("line"),
+                f["rule_id"].as_str().expect("rule_id").to_string(),
+                f["commit"].as_str().expect("commit").to_string(),
+                f["present_at_head"].as_bool().expect("present_at_head"),
+            )
+        })
+        .collect()
+}

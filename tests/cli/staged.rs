@@ -1,0 +1,191 @@
+//! `viscan staged` and `viscan hook install`: real `git commit` runs through the installed hook.
+
+use std::process::Output;
+
+use crate::util::{Keygen, TestRepo};
+
+fn env_line(key: &str) -> String {
+    format!("VOICEINFRA_API_KEY={key}\n")
+}
+
+/// A repository with viscan's pre-commit hook installed.
+fn hooked_repo() -> TestRepo {
+    let repo = TestRepo::new();
+    let out = repo.viscan(&["hook", "install"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    repo
+}
+
+/// Runs `git commit ARGS` (through the hook) and returns its output.
+fn git_commit(repo: &TestRepo, args: &[&str]) -> Output {
+    let mut cmd = std::process::Command::new("git");
+    cmd.arg("commit").args(args).current_dir(repo.dir.path());
+    repo.git_env(&mut cmd);
+    cmd.output().expect("run git commit")
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+#[test]
+fn first_commit_with_a_leak_is_blocked_and_a_clean_one_goes_through() {
+    let mut keys = Keygen::new(200);
+    let repo = hooked_repo();
+    repo.dir.write("notes.txt", "first\n");
+    repo.dir.write(
+        "app/settings.env",
+        format!("DEBUG=1\n{}", env_line(&keys.key(32))),
+    );
+    repo.git(&["add", "-A"]);
+    let out = git_commit(&repo, &["-q", "-m", "first"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("app/settings.env:2:20"),
+        "{}",
+        text(&out)
+    );
+    assert!(text(&out).contains("--no-verify"), "{}", text(&out));
+    // Nothing was committed.
+    assert!(repo.git(&["rev-list", "--all"]).is_empty());
+    repo.git(&["rm", "-q", "--cached", "app/settings.env"]);
+    let out = git_commit(&repo, &["-q", "-m", "first"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+}
+
+#[test]
+fn a_leak_on_an_unchanged_line_does_not_block() {
+    let mut keys = Keygen::new(201);
+    let repo = TestRepo::new();
+    repo.commit(
+        &[("legacy.env", &format!("A=1\n{}", env_line(&keys.key(32))))],
+        "old leak",
+    );
+    let repo = {
+        let out = repo.viscan(&["hook", "install"]);
+        assert_eq!(out.status.code(), Some(0));
+        repo
+    };
+    let existing = std::fs::read_to_string(repo.dir.path().join("legacy.env")).expect("read");
+    repo.dir.write("legacy.env", format!("{existing}B=2\n"));
+    repo.git(&["add", "legacy.env"]);
+    let out = git_commit(&repo, &["-q", "-m", "touch"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+}
+
+#[test]
+fn context_from_unchanged_lines_counts() {
+    let mut keys = Keygen::new(202);
+    let repo = hooked_repo();
+    repo.commit(
+        &[("client.py", "BASE_URL = \"https://api.voiceinfra.ai/v1\"\n")],
+        "client",
+    );
+    // The added line is only a secret because of the VoiceInfra host on the unchanged line
+    // above it: the whole staged file is scanned, only the added line is reported.
+    let key = keys.key(32);
+    repo.dir.write(
+        "client.py",
+        format!("BASE_URL = \"https://api.voiceinfra.ai/v1\"\nTOKEN = \"{key}\"\n"),
+    );
+    repo.git(&["add", "client.py"]);
+    let out = repo.viscan(&["staged", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(
+        crate::util::hits(&report),
+        vec![("client.py".into(), 2, "voiceinfra.api-key.endpoint".into())]
+    );
+    let out = git_commit(&repo, &["-q", "-m", "token"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+}
+
+#[test]
+fn commit_all_and_commit_path_use_their_temporary_index() {
+    let mut keys = Keygen::new(203);
+    let repo = hooked_repo();
+    repo.commit(&[("a.env", "A=1\n"), ("b.env", "B=1\n")], "init");
+    // `git commit -a`: the change is only in the working tree, not staged.
+    repo.dir
+        .write("a.env", format!("A=1\n{}", env_line(&keys.key(32))));
+    let out = git_commit(&repo, &["-q", "-a", "-m", "all"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("a.env:2:20"), "{}", text(&out));
+    repo.git(&["checkout", "--", "a.env"]);
+    // `git commit PATH`.
+    repo.dir
+        .write("b.env", format!("B=1\n{}", env_line(&keys.key(32))));
+    let out = git_commit(&repo, &["-q", "-m", "path", "b.env"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("b.env:2:20"), "{}", text(&out));
+}
+
+#[test]
+fn the_staged_content_is_checked_not_the_working_tree() {
+    let mut keys = Keygen::new(204);
+    let repo = hooked_repo();
+    repo.commit(&[("app.env", "A=1\n")], "init");
+    // Stage a clean change, then put a leak in the working tree only (like `git add -p`).
+    repo.dir.write("app.env", "A=1\nB=2\n");
+    repo.git(&["add", "app.env"]);
+    repo.dir
+        .write("app.env", format!("A=1\nB=2\n{}", env_line(&keys.key(32))));
+    let out = git_commit(&repo, &["-q", "-m", "clean part"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    // And the other way round: a staged leak, cleaned in the working tree only.
+    let mut keys = Keygen::new(205);
+    repo.dir
+        .write("app.env", format!("A=1\nB=2\n{}", env_line(&keys.key(32))));
+    repo.git(&["add", "app.env"]);
+    repo.dir.write("app.env", "A=1\nB=2\n");
+    let out = git_commit(&repo, &["-q", "-m", "leaky part"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("app.env:3:20"), "{}", text(&out));
+}
+
+#[test]
+fn renames_without_changes_and_deletions_pass() {
+    let mut keys = Keygen::new(206);
+    let repo = TestRepo::new();
+    repo.commit(&[("old.env", &env_line(&keys.key(32)))], "legacy leak");
+    repo.viscan(&["hook", "install"]);
+    repo.git(&["mv", "old.env", "new.env"]);
+    let out = git_commit(&repo, &["-q", "-m", "rename"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    repo.git(&["rm", "-q", "new.env"]);
+    let out = git_commit(&repo, &["-q", "-m", "delete"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+}
+
+#[test]
+fn hook_install_respects_foreign_hooks_and_core_hooks_path() {
+    let repo = TestRepo::new();
+    let hooks = repo.dir.path().join(".git/hooks");
+    std::fs::create_dir_all(&hooks).expect("hooks dir");
+    std::fs::write(hooks.join("pre-commit"), "#!/bin/sh\necho mine\n").expect("write");
+    let out = repo.viscan(&["hook", "install"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("was not written by viscan"));
+    assert_eq!(
+        std::fs::read_to_string(hooks.join("pre-commit")).expect("read"),
+        "#!/bin/sh\necho mine\n"
+    );
+    let out = repo.viscan(&["hook", "install", "--force"]);
+    assert_eq!(out.status.code(), Some(0));
+    // Re-installing over our own hook needs no --force.
+    assert_eq!(repo.viscan(&["hook", "install"]).status.code(), Some(0));
+    // core.hooksPath is honoured (relative to the work tree).
+    repo.git(&["config", "core.hooksPath", "githooks"]);
+    assert_eq!(repo.viscan(&["hook", "install"]).status.code(), Some(0));
+    let script = std::fs::read_to_string(repo.dir.path().join("githooks/pre-commit"))
+        .expect("hook in core.hooksPath");
+    assert!(script.contains("viscan"));
+}
