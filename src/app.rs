@@ -381,27 +381,14 @@ fn scan_git_blobs_on_this_thread(
             .introductions
             .first()
             .map_or_else(|| PathBuf::from(job.id.to_string()), |i| i.path.clone());
-        match reader.read(job.id, settings.max_file_size, &mut blob.bytes) {
-            Err(error) => {
-                crate::err!(
-                    "blob {} ({}): {}",
-                    job.id,
-                    first_path.display(),
-                    error.message()
-                );
-                continue;
-            }
-            Ok(Err(Skipped::TooLarge(size))) => {
-                crate::warn!(
-                    "{} (blob {}): skipped: {size} bytes is over --max-file-size ({} bytes)",
-                    first_path.display(),
-                    job.id,
-                    settings.max_file_size
-                );
-                continue;
-            }
-            Ok(Err(Skipped::Binary)) => continue,
-            Ok(Ok(())) => {}
+        if !read_git_blob(
+            &reader,
+            job.id,
+            &first_path,
+            settings.max_file_size,
+            &mut blob.bytes,
+        ) {
+            continue;
         }
         progress.advance(blob.bytes.len() as u64);
         blob.origin = Origin::file(&first_path);
@@ -431,6 +418,32 @@ fn scan_git_blobs_on_this_thread(
     part
 }
 
+/// Reads git blob `id` (found at `path`) into `buf`. Unreadable objects are reported as errors
+/// and oversized blobs as warnings; returns whether there is text to scan.
+fn read_git_blob(
+    reader: &BlobReader,
+    id: git2::Oid,
+    path: &Path,
+    max_size: u64,
+    buf: &mut Vec<u8>,
+) -> bool {
+    match reader.read(id, max_size, buf) {
+        Ok(Ok(())) => true,
+        Ok(Err(Skipped::Binary)) => false,
+        Ok(Err(Skipped::TooLarge(size))) => {
+            crate::warn!(
+                "{} (blob {id}): skipped: {size} bytes is over --max-file-size ({max_size} bytes)",
+                path.display()
+            );
+            false
+        }
+        Err(error) => {
+            crate::err!("{} (blob {id}): {}", path.display(), error.message());
+            false
+        }
+    }
+}
+
 fn run_staged(
     scanner: &Scanner,
     settings: &StagedSettings,
@@ -446,21 +459,14 @@ fn run_staged(
     let mut findings = Vec::new();
     let mut found = Vec::new();
     for change in &changes {
-        match reader.read(change.id, settings.max_file_size, &mut blob.bytes) {
-            Err(error) => {
-                crate::err!("{}: {}", change.path.display(), error.message());
-                continue;
-            }
-            Ok(Err(Skipped::TooLarge(size))) => {
-                crate::warn!(
-                    "{}: skipped: {size} bytes is over --max-file-size ({} bytes)",
-                    change.path.display(),
-                    settings.max_file_size
-                );
-                continue;
-            }
-            Ok(Err(Skipped::Binary)) => continue,
-            Ok(Ok(())) => {}
+        if !read_git_blob(
+            &reader,
+            change.id,
+            &change.path,
+            settings.max_file_size,
+            &mut blob.bytes,
+        ) {
+            continue;
         }
         blob.origin = Origin::file(&change.path);
         found.clear();

@@ -296,18 +296,24 @@ fn addressed_to_other_vendor(site: &MatchSite<'_>) -> bool {
     }
 }
 
-/// Offsets of every mention of VoiceInfra in `text` (any spelling and case).
+/// Offsets of every mention of VoiceInfra in `text` (`voiceinfra`, `voice_infra`,
+/// `voice-infra`, any case), in one pass.
 fn voiceinfra_mentions(text: &[u8]) -> impl Iterator<Item = usize> + '_ {
     let mut from = 0;
     std::iter::from_fn(move || {
-        let rest = &text[from.min(text.len())..];
-        let pos = [&b"voiceinfra"[..], b"voice_infra", b"voice-infra"]
-            .iter()
-            .filter_map(|n| find_ci(rest, n))
-            .min()?;
-        let at = from + pos;
-        from = at + 1;
-        Some(at)
+        while let Some(pos) = find_ci(&text[from..], b"voice") {
+            let at = from + pos;
+            from = at + 5;
+            let rest = &text[from..];
+            let rest = match rest.first() {
+                Some(b'_' | b'-') => &rest[1..],
+                _ => rest,
+            };
+            if rest.len() >= 5 && rest[..5].eq_ignore_ascii_case(b"infra") {
+                return Some(at);
+            }
+        }
+        None
     })
 }
 
@@ -404,6 +410,15 @@ fn is_comment(line: &[u8]) -> bool {
         .any(|p| line.starts_with(p))
 }
 
+/// The text within [`BLOCK_BYTES`] of `at` on each side, and where it starts. Block walks run
+/// on this window only, so a match on a megabyte-long minified line costs the same as any other
+/// (a line cut by the window is treated as starting or ending at its edge).
+fn block_window(haystack: &[u8], at: usize) -> (&[u8], usize) {
+    let floor = at.saturating_sub(BLOCK_BYTES);
+    let ceiling = (at + BLOCK_BYTES).min(haystack.len());
+    (&haystack[floor..ceiling], floor)
+}
+
 /// Whether the match at `at` sits in a block that names VoiceInfra: earlier on its own line
 /// (`VoiceInfraClient(api_key=…`), or an enclosing block above it: a less-indented opener
 /// (`voiceinfra:`, `"VoiceInfra": {`, `provider "voiceinfra" {`, `new VoiceInfra({`), a
@@ -411,38 +426,36 @@ fn is_comment(line: &[u8]) -> bool {
 /// same indentation are skipped over, so a neighbouring `voiceinfra:` block does not adopt
 /// `sentry: key: …`.
 fn in_voiceinfra_block(haystack: &[u8], at: usize) -> bool {
-    let line = LineSpan::containing(haystack, at);
+    let (text, floor) = block_window(haystack, at);
+    let at = at - floor;
+    let line = LineSpan::containing(text, at);
     let same_line_from = line.start.max(at.saturating_sub(SCOPE_BYTES));
-    if names_voiceinfra(&haystack[same_line_from..at]) {
+    if names_voiceinfra(&text[same_line_from..at]) {
         return true;
     }
-    let floor = at.saturating_sub(BLOCK_BYTES);
-    let mut level = line.indent(haystack);
+    let mut level = line.indent(text);
     let mut current = line;
     for _ in 0..BLOCK_LINES {
-        let Some(above) = current.previous(haystack) else {
+        let Some(above) = current.previous(text) else {
             return false;
         };
-        if above.start < floor {
-            return false;
-        }
         current = above;
-        if above.is_blank(haystack) {
+        if above.is_blank(text) {
             continue;
         }
-        let text = above.trimmed(haystack);
-        if is_section_header(text) {
-            return names_voiceinfra(text);
+        let trimmed = above.trimmed(text);
+        if is_section_header(trimmed) {
+            return names_voiceinfra(trimmed);
         }
-        let indent = above.indent(haystack);
-        if is_comment(text) {
-            if indent <= level && names_voiceinfra(text) {
+        let indent = above.indent(text);
+        if is_comment(trimmed) {
+            if indent <= level && names_voiceinfra(trimmed) {
                 return true;
             }
             continue;
         }
         if indent < level {
-            if names_voiceinfra(text) {
+            if names_voiceinfra(trimmed) {
                 return true;
             }
             if indent == 0 {
@@ -459,57 +472,55 @@ fn in_voiceinfra_block(haystack: &[u8], at: usize) -> bool {
 /// indentation than the match) to the first line below that is indented no deeper than it.
 /// Code blocks (`def f():`, `func f() {`) are not named blocks: `None` there.
 fn enclosing_config_block(haystack: &[u8], at: usize) -> Option<(usize, usize)> {
-    let line = LineSpan::containing(haystack, at);
-    let floor = at.saturating_sub(BLOCK_BYTES);
-    let mut level = line.indent(haystack);
+    let (text, floor) = block_window(haystack, at);
+    let line = LineSpan::containing(text, at - floor);
+    let mut level = line.indent(text);
     let mut current = line;
     for _ in 0..BLOCK_LINES {
-        let above = current.previous(haystack)?;
-        if above.start < floor {
-            return None;
-        }
+        let above = current.previous(text)?;
         current = above;
-        if above.is_blank(haystack) {
+        if above.is_blank(text) {
             continue;
         }
-        let text = above.trimmed(haystack);
-        if is_section_header(text) {
-            return Some((above.start, block_end(haystack, line, None)));
-        }
-        let indent = above.indent(haystack);
-        if indent < level && !is_comment(text) {
-            if is_named_opener(text) {
-                return Some((above.start, block_end(haystack, line, Some(indent))));
-            }
-            if indent == 0 {
+        let trimmed = above.trimmed(text);
+        let indent = above.indent(text);
+        let block = if is_section_header(trimmed) {
+            Some((above.start, block_end(text, line, None)))
+        } else if indent < level && !is_comment(trimmed) {
+            if is_named_opener(trimmed) {
+                Some((above.start, block_end(text, line, Some(indent))))
+            } else if indent == 0 {
                 return None;
+            } else {
+                level = indent;
+                None
             }
-            level = indent;
+        } else {
+            None
+        };
+        if let Some((start, end)) = block {
+            return Some((floor + start, floor + end));
         }
     }
     None
 }
 
-/// Where the block containing `line` ends: at the next non-blank line indented at most
-/// `indent`, or (for sections, `None`) at the next section header; bounded by
-/// [`BLOCK_LINES`]/[`BLOCK_BYTES`] (the nearby window bounds it anyway).
-fn block_end(haystack: &[u8], line: LineSpan, indent: Option<usize>) -> usize {
-    let ceiling = (line.end + BLOCK_BYTES).min(haystack.len());
+/// Where the block containing `line` ends in `text`: at the next non-blank line indented at
+/// most `indent`, or (for sections, `None`) at the next section header; at most
+/// [`BLOCK_LINES`] lines below.
+fn block_end(text: &[u8], line: LineSpan, indent: Option<usize>) -> usize {
     let mut current = line;
     for _ in 0..BLOCK_LINES {
-        let Some(below) = current.next(haystack) else {
-            return haystack.len();
+        let Some(below) = current.next(text) else {
+            return text.len();
         };
-        if below.start >= ceiling {
-            return ceiling;
-        }
         current = below;
-        if below.is_blank(haystack) {
+        if below.is_blank(text) {
             continue;
         }
         let ends = match indent {
-            Some(indent) => below.indent(haystack) <= indent,
-            None => is_section_header(below.trimmed(haystack)),
+            Some(indent) => below.indent(text) <= indent,
+            None => is_section_header(below.trimmed(text)),
         };
         if ends {
             return below.start;
@@ -787,6 +798,116 @@ mod tests {
             name: None,
         };
         assert!(!holds(ContextCheck::VoiceinfraScope, &s));
+    }
+
+    #[test]
+    fn other_vendor_host_is_the_nearest_mention() {
+        let check = |text: &str| {
+            let (bytes, at) = site(text, "x-api-key");
+            holds(
+                ContextCheck::OtherVendorHost,
+                &MatchSite {
+                    haystack: &bytes,
+                    start: at,
+                    end: at + 9,
+                    name: None,
+                },
+            )
+        };
+        // A comment naming VoiceInfra above a call to another host on the match's line.
+        assert!(check(
+            "# dial through VoiceInfra\ncurl https://api.maps.io/v1 -H 'x-api-key: k'"
+        ));
+        // The VoiceInfra URL is closer than an unrelated link.
+        assert!(!check(
+            "# see https://docs.python-requests.org\n\n\n\n\n\n\n\nrequests.post(VOICEINFRA_URL, headers={'x-api-key': k})"
+        ));
+    }
+
+    #[test]
+    fn names_that_say_whose_key_it_is() {
+        for name in [
+            "OPENAI_API_KEY",
+            "_API_KEY",
+            "session_secret",
+            "GITHUB_WEBHOOK_SECRET",
+            "mapboxToken",
+            "openai.api_key",
+            "StripeSecretKey",
+        ] {
+            let other = name != "_API_KEY";
+            assert_eq!(names_other_service(name.as_bytes()), other, "{name}");
+        }
+        for name in [
+            "API_KEY",
+            "apiKey",
+            "self.api_key",
+            "prodToken",
+            "NEXT_PUBLIC_VOICEINFRA_API_KEY",
+            "e.apiKey",
+            "WEBHOOK_SECRET",
+            "x-api-key",
+            "VIApiKeyV2",
+        ] {
+            assert!(!names_other_service(name.as_bytes()), "{name}");
+        }
+        let words: Vec<&[u8]> = words(b"voiceinfraAPIKey_v2").collect();
+        assert_eq!(words, [&b"voiceinfra"[..], b"API", b"Key", b"v2"]);
+    }
+
+    #[test]
+    fn identifiers_extend_to_the_left() {
+        let text = b"x = OPENAI_API_KEY: 1";
+        let start = 10; // `_API_KEY`
+        assert_eq!(identifier_around(text, start, 18), b"OPENAI_API_KEY");
+        assert_eq!(
+            identifier_around(b"openai.api_key", 7, 14),
+            b"openai.api_key"
+        );
+        assert_eq!(identifier_around(b"{\"api_key\"", 2, 9), b"api_key");
+    }
+
+    #[test]
+    fn scope_follows_indentation_and_sections() {
+        let scoped = |text: &str, needle: &str| {
+            let (bytes, at) = site(text, needle);
+            in_voiceinfra_block(&bytes, at)
+        };
+        let nested = "voiceinfra:\n  base: x\n  regions:\n    eu:\n      token: k\n";
+        assert!(scoped(nested, "token"));
+        let sibling = "voiceinfra:\n  agent: a\nsentry:\n  key: k\n";
+        assert!(!scoped(sibling, "key:"));
+        let sections = "[voiceinfra]\nurl = u\n[openai]\napi_key = k\n";
+        assert!(!scoped(sections, "api_key"));
+        let code = "client = VoiceInfraClient(\n    api_key=k,\n)\n";
+        assert!(scoped(code, "api_key"));
+        let comment = "# VoiceInfra\nAPI_KEY=k\n";
+        assert!(scoped(comment, "API_KEY"));
+    }
+
+    #[test]
+    fn the_snippet_stops_at_a_named_block() {
+        let host_near = |text: &str, needle: &str| {
+            let (bytes, at) = site(text, needle);
+            holds(
+                ContextCheck::VoiceinfraHostNearby,
+                &MatchSite {
+                    haystack: &bytes,
+                    start: at,
+                    end: at + needle.len(),
+                    name: None,
+                },
+            )
+        };
+        let toml = "[server]\nsession = k\n\n[voiceinfra]\nurl = \"https://api.voiceinfra.ai\"\n";
+        assert!(!host_near(toml, "session"));
+        assert!(host_near(toml, "url ="));
+        let compose = "  dialer:\n    environment:\n      URL: https://api.voiceinfra.ai/v1\n      TOKEN: k\n  tts:\n    environment:\n      API_KEY: k\n";
+        assert!(host_near(compose, "TOKEN"));
+        assert!(!host_near(compose, "API_KEY"));
+        // Code blocks are not named blocks: a module constant counts for a function body.
+        let code = "BASE = \"https://api.voiceinfra.ai/v1\"\ndef f():\n    token = k\n";
+        assert!(host_near(code, "token"));
     }
 
     #[test]

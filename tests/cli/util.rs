@@ -132,16 +132,20 @@ impl TestDir {
     pub fn scan_json(&self, args: &[&str]) -> (i32, Value) {
         let mut full = vec!["scan", "--format", "json"];
         full.extend_from_slice(args);
-        let out = self.run(&full);
-        let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-            panic!(
-                "stdout is not JSON ({e}): {}\nstderr: {}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            )
-        });
-        (out.status.code().expect("exit code"), report)
+        json_outcome(&self.run(&full))
     }
+}
+
+/// (exit code, JSON report on stdout) of a run; panics with both streams if stdout is not JSON.
+pub fn json_outcome(out: &Output) -> (i32, Value) {
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}): {}\nstderr: {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code().expect("exit code"), report)
 }
 
 /// The `viscan` binary with a clean environment for colour.
@@ -257,15 +261,7 @@ impl TestRepo {
     pub fn history_json(&self, args: &[&str]) -> (i32, Value) {
         let mut full = vec!["history", "--format", "json"];
         full.extend_from_slice(args);
-        let out = self.viscan(&full);
-        let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-            panic!(
-                "stdout is not JSON ({e}): {}\nstderr: {}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            )
-        });
-        (out.status.code().expect("exit code"), report)
+        json_outcome(&self.viscan(&full))
     }
 }
 
