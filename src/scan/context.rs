@@ -17,6 +17,13 @@ const SCOPE_BYTES: usize = 400;
 const BLOCK_LINES: usize = 16;
 /// Bytes above a match searched for the block that encloses it.
 const BLOCK_BYTES: usize = 1024;
+/// Bytes before an `X-API-Key: identifier` use searched for the identifier's literal (a large
+/// source file's constants section, far above the request code).
+const RESOLVE_BYTES_BEFORE: usize = 256 * 1024;
+/// Bytes after the use searched for the literal (constants declared below their use).
+const RESOLVE_BYTES_AFTER: usize = 64 * 1024;
+/// Bytes searched on each side for the literal of a one- or two-character (minified) name.
+const RESOLVE_BYTES_MINIFIED: usize = 4 * 1024;
 
 /// What a context check needs to know about one match.
 pub struct MatchSite<'a> {
@@ -635,6 +642,9 @@ fn looks_minified(content: &[u8]) -> bool {
 ///
 /// Understands `NAME = "…"`, `NAME := "…"`, `NAME: "…"`, `"NAME": "…"`, `$NAME = '…'`,
 /// `NAME: &str = "…"`, `String NAME = "…"`, and the last segment of `self.NAME`/`cfg.NAME`.
+/// Looks at most [`RESOLVE_BYTES_BEFORE`]/[`RESOLVE_BYTES_AFTER`] around the use (less for
+/// minified names), searching outward from it, so that a bundle with thousands of
+/// `"X-API-Key": e` uses stays linear.
 pub fn resolve_identifier(
     haystack: &[u8],
     identifier: &[u8],
@@ -644,9 +654,7 @@ pub fn resolve_identifier(
     if name.is_empty() || is_environment_access(identifier) {
         return None;
     }
-    let mut before = None;
-    let mut after = None;
-    for pos in memmem::find_iter(haystack, name) {
+    let assigned_at = |pos: usize| {
         let end = pos + name.len();
         // `$` may precede the name: PHP and shell variables.
         let left_ok = pos == 0 || {
@@ -654,18 +662,27 @@ pub fn resolve_identifier(
             prev == b'$' || !is_ident_byte(prev)
         };
         let right_ok = end == haystack.len() || !is_ident_byte(haystack[end]);
-        if !left_ok || !right_ok {
-            continue;
+        if left_ok && right_ok {
+            literal_after_assignment(haystack, end)
+        } else {
+            None
         }
-        if let Some(literal) = literal_after_assignment(haystack, end) {
-            if pos < use_at {
-                before = Some(literal);
-            } else if after.is_none() {
-                after = Some(literal);
-            }
-        }
-    }
-    before.or(after)
+    };
+    // Minified names (`e`, `Xe`) are function locals declared close to their use, and they
+    // occur everywhere in a bundle: look only nearby.
+    let (before, after) = if name.len() <= 2 {
+        (RESOLVE_BYTES_MINIFIED, RESOLVE_BYTES_MINIFIED)
+    } else {
+        (RESOLVE_BYTES_BEFORE, RESOLVE_BYTES_AFTER)
+    };
+    let floor = use_at.saturating_sub(before);
+    let ceiling = (use_at + after).min(haystack.len());
+    memmem::rfind_iter(&haystack[floor..use_at], name)
+        .find_map(|pos| assigned_at(floor + pos))
+        .or_else(|| {
+            memmem::find_iter(&haystack[use_at..ceiling], name)
+                .find_map(|pos| assigned_at(use_at + pos))
+        })
 }
 
 fn last_segment(identifier: &[u8]) -> &[u8] {
@@ -689,8 +706,9 @@ fn is_ident_byte(b: u8) -> bool {
 
 /// After a name at `at`: an assignment operator then a quoted literal on the same line.
 fn literal_after_assignment(haystack: &[u8], at: usize) -> Option<(usize, usize)> {
-    let line_end = memchr::memchr(b'\n', &haystack[at..]).map_or(haystack.len(), |i| at + i);
-    let rest = &haystack[at..line_end.min(at + 400)];
+    let limit = (at + 400).min(haystack.len());
+    let line_end = memchr::memchr(b'\n', &haystack[at..limit]).map_or(limit, |i| at + i);
+    let rest = &haystack[at..line_end];
     let mut i = 0;
     let skip_spaces = |i: &mut usize| {
         while *i < rest.len() && matches!(rest[*i], b' ' | b'\t') {

@@ -1,0 +1,280 @@
+//! `viscan history`: the history index is walked on the calling thread while `threads` rayon
+//! workers, each with its own repository handle and scan worker, read and scan every new blob
+//! the walk announces. Each blob is read once; when the walk is done, each blob's findings are
+//! copied to every path it was introduced at, attributed to the first commit that introduced it
+//! there, and marked present at HEAD or not.
+
+use std::collections::{HashMap, HashSet};
+use std::io::{self, IsTerminal};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, sync_channel};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use anyhow::Context;
+use git2::Oid;
+
+use super::{HistorySettings, OutputSettings, exit_status, write_report};
+use crate::blob::{Blob, Origin};
+use crate::diag;
+use crate::exit::ExitStatus;
+use crate::finding::{Finding, Fingerprint};
+use crate::report::{Summary, text::human_bytes};
+use crate::scan::{ScanStats, Scanner};
+use crate::source::git::{self, BlobReader, Skipped};
+
+/// A blob to read and scan, and the path to classify it by.
+type Job = (Oid, PathBuf);
+
+/// What one worker thread produced.
+#[derive(Default)]
+struct Part {
+    /// Findings of each blob that had any, located at the blob's first path.
+    by_blob: Vec<(Oid, Vec<Finding>)>,
+    stats: ScanStats,
+}
+
+pub(super) fn run(
+    scanner: &Scanner,
+    settings: &HistorySettings,
+    output: &OutputSettings,
+) -> anyhow::Result<ExitStatus> {
+    let started = Instant::now();
+    let git_dir = git::git_dir(&settings.history.repo)?;
+    let progress = Progress::new(output.quiet);
+    let (index, parts) = index_and_scan(scanner, settings, &git_dir, &progress)?;
+    progress.finish();
+    if output.verbose {
+        eprintln!(
+            "viscan: {} commits, {} unique blobs in {:.3}s",
+            index.num_commits,
+            index.blobs.len(),
+            started.elapsed().as_secs_f64()
+        );
+    }
+    let mut stats = ScanStats::default();
+    let mut by_blob: HashMap<Oid, Vec<Finding>> = HashMap::new();
+    for part in parts {
+        stats.merge(&part.stats);
+        by_blob.extend(part.by_blob);
+    }
+
+    // Present at HEAD: the secret is found in a blob of HEAD's tree. HEAD blobs outside the
+    // walked commits (a --range) are scanned too, but only when there is something to look up.
+    let mut head_secrets: HashSet<Vec<u8>> = by_blob
+        .iter()
+        .filter(|(id, _)| index.head_blobs.contains(id))
+        .flat_map(|(_, found)| found.iter().map(|f| f.secret.expose().to_vec()))
+        .collect();
+    if !by_blob.is_empty() {
+        let walked: HashSet<Oid> = index.blobs.iter().map(|b| b.id).collect();
+        let rest: Vec<Job> = index
+            .head_blobs
+            .iter()
+            .filter(|id| !walked.contains(id))
+            .map(|&id| (id, PathBuf::from(id.to_string())))
+            .collect();
+        let rest = Mutex::new(rest.into_iter());
+        let part = scan_jobs(
+            scanner,
+            &git_dir,
+            settings.max_file_size,
+            &Progress::new(true),
+            || rest.lock().ok().and_then(|mut jobs| jobs.next()),
+        );
+        head_secrets.extend(
+            part.by_blob
+                .iter()
+                .flat_map(|(_, found)| found.iter().map(|f| f.secret.expose().to_vec())),
+        );
+    }
+
+    let mut findings = Vec::new();
+    for blob in &index.blobs {
+        let Some(found) = by_blob.get(&blob.id) else {
+            continue;
+        };
+        for finding in found {
+            for introduction in &blob.introductions {
+                let mut copy = finding.clone();
+                copy.origin = Origin {
+                    commit: Some(Arc::clone(&introduction.commit)),
+                    ..Origin::file(&introduction.path)
+                };
+                copy.fingerprint = Fingerprint::new(
+                    &copy.rule_id,
+                    copy.secret.expose(),
+                    &copy.origin.display_path(),
+                );
+                copy.present_at_head = Some(head_secrets.contains(copy.secret.expose()));
+                findings.push(copy);
+            }
+        }
+    }
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let summary = Summary {
+        num_files: stats.num_blobs,
+        num_commits: Some(index.num_commits),
+        num_bytes: stats.num_bytes,
+        had_errors: diag::errored(),
+        elapsed: started.elapsed(),
+        ..Summary::default()
+    };
+    write_report(scanner.rules(), &findings, &summary, output)?;
+    Ok(exit_status(&findings))
+}
+
+/// Walks history on this thread and scans the blobs it announces on the pool meanwhile.
+fn index_and_scan(
+    scanner: &Scanner,
+    settings: &HistorySettings,
+    git_dir: &Path,
+    progress: &Progress,
+) -> anyhow::Result<(git::HistoryIndex, Vec<Part>)> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(settings.threads)
+        .build()
+        .context("failed to start scanning threads")?;
+    // Bounded, so a fast walk cannot queue up the whole history ahead of the scanners.
+    let (sender, receiver) = sync_channel::<Job>(4096);
+    let receiver: Mutex<Receiver<Job>> = Mutex::new(receiver);
+    let parts = Mutex::new(Vec::new());
+    let index = pool.in_place_scope(|scope| {
+        for _ in 0..settings.threads {
+            scope.spawn(|_| {
+                let next = || receiver.lock().ok().and_then(|r| r.recv().ok());
+                let part = scan_jobs(scanner, git_dir, settings.max_file_size, progress, next);
+                if let Ok(mut parts) = parts.lock() {
+                    parts.push(part);
+                }
+            });
+        }
+        let sender = sender;
+        git::index_history(&settings.history, |id, path| {
+            progress.found_blob();
+            // Fails only if every scanner is gone, which the join below reports.
+            let _ = sender.send((id, path.to_path_buf()));
+        })
+        .inspect(|index| progress.walked(index.num_commits))
+    })?;
+    Ok((index, parts.into_inner().unwrap_or_default()))
+}
+
+/// Scans jobs until `next` runs dry, with one repository handle and one worker.
+fn scan_jobs(
+    scanner: &Scanner,
+    git_dir: &Path,
+    max_file_size: u64,
+    progress: &Progress,
+    next: impl Fn() -> Option<Job>,
+) -> Part {
+    let mut part = Part::default();
+    let reader = match BlobReader::open(git_dir) {
+        Ok(reader) => reader,
+        Err(error) => {
+            crate::err!("{error:#}");
+            return part;
+        }
+    };
+    let mut worker = scanner.worker();
+    let mut blob = Blob {
+        bytes: Vec::new(),
+        origin: Origin::file(""),
+    };
+    while let Some((id, path)) = next() {
+        if !read_git_blob(&reader, id, &path, max_file_size, &mut blob.bytes) {
+            continue;
+        }
+        progress.scanned_blob(blob.bytes.len() as u64);
+        blob.origin = Origin::file(&path);
+        let mut found = Vec::new();
+        worker.scan(&blob, &mut found);
+        if !found.is_empty() {
+            part.by_blob.push((id, found));
+        }
+    }
+    part.stats = worker.stats;
+    part
+}
+
+/// Reads git blob `id` (found at `path`) into `buf`. Unreadable objects are reported as errors
+/// and oversized blobs as warnings; returns whether there is text to scan.
+pub(super) fn read_git_blob(
+    reader: &BlobReader,
+    id: Oid,
+    path: &Path,
+    max_size: u64,
+    buf: &mut Vec<u8>,
+) -> bool {
+    match reader.read(id, max_size, buf) {
+        Ok(Ok(())) => true,
+        Ok(Err(Skipped::Binary)) => false,
+        Ok(Err(Skipped::TooLarge(size))) => {
+            crate::warn!(
+                "{} (blob {id}): skipped: {size} bytes is over --max-file-size ({max_size} bytes)",
+                path.display()
+            );
+            false
+        }
+        Err(error) => {
+            crate::err!("{} (blob {id}): {}", path.display(), error.message());
+            false
+        }
+    }
+}
+
+/// A progress line on stderr (blobs found and scanned, bytes, commits) when stderr is a
+/// terminal and not `-q`; otherwise it does nothing.
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    num_found: AtomicU64,
+    num_bytes: AtomicU64,
+}
+
+impl Progress {
+    fn new(quiet: bool) -> Progress {
+        let bar = (!quiet && io::stderr().is_terminal()).then(|| {
+            let bar = indicatif::ProgressBar::new_spinner();
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{spinner} {msg} [{elapsed}]")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+            );
+            bar
+        });
+        Progress {
+            bar,
+            num_found: AtomicU64::new(0),
+            num_bytes: AtomicU64::new(0),
+        }
+    }
+
+    fn found_blob(&self) {
+        self.num_found.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn walked(&self, num_commits: u64) {
+        if let Some(bar) = &self.bar {
+            bar.println(format!("walked {num_commits} commits"));
+        }
+    }
+
+    fn scanned_blob(&self, bytes: u64) {
+        let total = self.num_bytes.fetch_add(bytes, Ordering::Relaxed) + bytes;
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+            bar.set_message(format!(
+                "{}/{} blobs scanned, {}",
+                bar.position(),
+                self.num_found.load(Ordering::Relaxed),
+                human_bytes(total)
+            ));
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}

@@ -1,0 +1,301 @@
+//! The application: validated [`Settings`] in, [`ExitStatus`] out. The only module that knows all
+//! the others; it owns threads and ordering. Data flows one way: source → scan → (allow) →
+//! report. The files scan lives here; [`history`], [`staged`] and [`rules`] hold the other
+//! commands.
+
+mod history;
+mod rules;
+mod staged;
+
+use std::fs::File;
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Instant;
+
+use anyhow::Context;
+
+use crate::blob::{Blob, Origin};
+use crate::diag;
+use crate::exit::ExitStatus;
+use crate::finding::Finding;
+use crate::report::{self, Format, ReportInput, Summary};
+use crate::rules::RuleSet;
+use crate::scan::{ScanStats, Scanner, Worker};
+use crate::source::fs::{self as fs_source, FsOptions};
+use crate::source::git::HistoryOptions;
+use crate::source::stdin;
+
+/// Everything a run needs, already validated.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// What to do.
+    pub command: Command,
+    /// Where and how to write the report.
+    pub output: OutputSettings,
+}
+
+/// The subcommands.
+#[derive(Debug, Clone)]
+pub enum Command {
+    /// Scan files, directories and stdin.
+    Scan(ScanSettings),
+    /// List the rules.
+    RulesList,
+    /// Show one rule in full.
+    RulesShow(String),
+    /// Compile every rule and run its examples.
+    RulesCheck,
+    /// Audit git history.
+    History(HistorySettings),
+    /// Check what is staged for the next commit (the pre-commit hook).
+    Staged(StagedSettings),
+    /// Install the git pre-commit hook.
+    HookInstall(HookSettings),
+}
+
+/// Options of `viscan history`.
+#[derive(Debug, Clone)]
+pub struct HistorySettings {
+    /// Which commits.
+    pub history: HistoryOptions,
+    /// Worker threads.
+    pub threads: usize,
+    /// Larger blobs are skipped with a warning.
+    pub max_file_size: u64,
+}
+
+/// Options of `viscan staged`.
+#[derive(Debug, Clone)]
+pub struct StagedSettings {
+    /// Repository; `None` means "as git says" (`GIT_DIR`, `GIT_INDEX_FILE`, or discovery from
+    /// the current directory).
+    pub repo: Option<PathBuf>,
+    /// Larger blobs are skipped with a warning.
+    pub max_file_size: u64,
+}
+
+/// Options of `viscan hook install`.
+#[derive(Debug, Clone)]
+pub struct HookSettings {
+    /// Repository to install into.
+    pub repo: PathBuf,
+    /// Overwrite a pre-commit hook viscan did not write.
+    pub force: bool,
+}
+
+/// Options of `viscan scan`.
+#[derive(Debug, Clone)]
+pub struct ScanSettings {
+    /// Paths to scan; `-` is stdin.
+    pub paths: Vec<PathBuf>,
+    /// Worker threads.
+    pub threads: usize,
+    /// Whether to disregard ignore files.
+    pub no_ignore: bool,
+    /// Larger files are skipped with a warning.
+    pub max_file_size: u64,
+}
+
+/// Report options shared by every command that reports findings.
+#[derive(Debug, Clone)]
+pub struct OutputSettings {
+    /// Report format.
+    pub format: Format,
+    /// Write the report here (atomically) instead of stdout.
+    pub output: Option<PathBuf>,
+    /// Print raw secrets.
+    pub show_secrets: bool,
+    /// Whether colour is allowed at all (false with `--no-color` or `NO_COLOR`).
+    pub color: bool,
+    /// Only errors on stderr.
+    pub quiet: bool,
+    /// More detail on stderr.
+    pub verbose: bool,
+}
+
+/// Runs one command.
+pub fn run(settings: Settings) -> anyhow::Result<ExitStatus> {
+    diag::set_quiet(settings.output.quiet);
+    let rules = RuleSet::builtin().context("failed to load the built-in rules")?;
+    let scanner = Scanner::new(rules).context("failed to build the keyword prefilter")?;
+    match &settings.command {
+        Command::Scan(scan) => run_scan(&scanner, scan, &settings.output),
+        Command::RulesList => rules::list(&scanner),
+        Command::RulesShow(id) => rules::show(&scanner, id),
+        Command::RulesCheck => rules::check(&scanner, settings.output.verbose),
+        Command::History(history) => history::run(&scanner, history, &settings.output),
+        Command::Staged(staged) => staged::run(&scanner, staged, &settings.output),
+        Command::HookInstall(hook) => crate::hook::install(&hook.repo, hook.force),
+    }
+}
+
+/// Findings and stats gathered from all threads.
+#[derive(Default)]
+struct Collected {
+    findings: Vec<Finding>,
+    stats: ScanStats,
+}
+
+/// One per walker thread: owns a worker and hands its results over when the thread is done.
+struct ThreadScan<'a> {
+    worker: Worker<'a>,
+    findings: Vec<Finding>,
+    sink: &'a Mutex<Collected>,
+}
+
+impl Drop for ThreadScan<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut collected) = self.sink.lock() {
+            collected.findings.append(&mut self.findings);
+            collected.stats.merge(&self.worker.stats);
+        }
+    }
+}
+
+fn run_scan(
+    scanner: &Scanner,
+    scan: &ScanSettings,
+    output: &OutputSettings,
+) -> anyhow::Result<ExitStatus> {
+    let started = Instant::now();
+    let read_stdin = scan.paths.iter().any(|p| p == Path::new("-"));
+    let roots: Vec<PathBuf> = scan
+        .paths
+        .iter()
+        .filter(|p| *p != Path::new("-"))
+        .cloned()
+        .collect();
+    for root in &roots {
+        if std::fs::symlink_metadata(root).is_err() {
+            crate::err!("{}: no such file or directory", root.display());
+        }
+    }
+    let roots: Vec<PathBuf> = roots
+        .into_iter()
+        .filter(|r| std::fs::symlink_metadata(r).is_ok())
+        .collect();
+
+    let sink = Mutex::new(Collected::default());
+    let options = FsOptions {
+        roots,
+        no_ignore: scan.no_ignore,
+        threads: scan.threads,
+        max_file_size: scan.max_file_size,
+    };
+    let fs_report = fs_source::walk(&options, || {
+        let mut state = ThreadScan {
+            worker: scanner.worker(),
+            findings: Vec::new(),
+            sink: &sink,
+        };
+        move |blob: &Blob| state.worker.scan(blob, &mut state.findings)
+    });
+    let mut num_files = fs_report.num_files;
+    if read_stdin {
+        match stdin::read() {
+            Ok(blob) => {
+                num_files += 1;
+                let mut state = ThreadScan {
+                    worker: scanner.worker(),
+                    findings: Vec::new(),
+                    sink: &sink,
+                };
+                state.worker.scan(&blob, &mut state.findings);
+            }
+            Err(error) => crate::err!("{}: {}", stdin::STDIN_PATH, error),
+        }
+    }
+    let Collected {
+        mut findings,
+        stats,
+    } = sink.into_inner().unwrap_or_default();
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    if output.verbose {
+        eprintln!(
+            "viscan: {} blobs, {} with rule keywords",
+            stats.num_blobs, stats.num_blobs_matched_keywords
+        );
+    }
+    let summary = Summary {
+        num_files,
+        num_commits: None,
+        num_bytes: stats.num_bytes,
+        num_skipped_binary: fs_report.num_skipped_binary,
+        num_skipped_large: fs_report.num_skipped_large,
+        had_errors: diag::errored(),
+        elapsed: started.elapsed(),
+        ignored_build_dirs: fs_report
+            .ignored_build_dirs
+            .iter()
+            .map(|d| Origin::file(d).display_path())
+            .collect(),
+    };
+    write_report(scanner.rules(), &findings, &summary, output)?;
+    Ok(exit_status(&findings))
+}
+
+pub(crate) fn exit_status(findings: &[Finding]) -> ExitStatus {
+    if diag::errored() {
+        ExitStatus::Error
+    } else if findings.is_empty() {
+        ExitStatus::Clean
+    } else {
+        ExitStatus::Findings
+    }
+}
+
+pub(crate) fn write_report(
+    rules: &RuleSet,
+    findings: &[Finding],
+    summary: &Summary,
+    output: &OutputSettings,
+) -> anyhow::Result<()> {
+    let to_terminal = output.output.is_none() && io::stdout().is_terminal();
+    let input = ReportInput {
+        findings,
+        rules,
+        summary,
+        show_secrets: output.show_secrets,
+        color: output.color && to_terminal,
+    };
+    match &output.output {
+        None => {
+            let stdout = io::stdout();
+            let mut out = BufWriter::new(stdout.lock());
+            report::write(output.format, &input, &mut out)?;
+            out.flush()?;
+        }
+        Some(path) => write_atomically(path, |out| report::write(output.format, &input, out))
+            .with_context(|| format!("failed to write {}", path.display()))?,
+    }
+    Ok(())
+}
+
+/// Writes a file so that readers see either the old content or the complete new one: into a
+/// temporary file beside it, then renamed over it. Targets that are not regular files
+/// (`/dev/null`, a FIFO) are written in place: renaming over them would replace the device.
+pub fn write_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> anyhow::Result<()> {
+    if let Ok(meta) = std::fs::metadata(path) {
+        if !meta.is_file() {
+            let mut out = BufWriter::new(File::create(path)?);
+            write(&mut out)?;
+            out.flush()?;
+            return Ok(());
+        }
+    }
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let temp = tempfile::NamedTempFile::new_in(dir)?;
+    let mut out = BufWriter::new(temp);
+    write(&mut out)?;
+    let temp = out.into_inner().map_err(|e| e.into_error())?;
+    temp.as_file().sync_all()?;
+    temp.persist(path)?;
+    Ok(())
+}

@@ -1,0 +1,150 @@
+//! `viscan rules list|show|check`: the rule set as users and CI see it.
+
+use std::io::{self, Write};
+
+use anyhow::bail;
+
+use crate::blob::{Blob, Origin};
+use crate::exit::ExitStatus;
+use crate::scan::Scanner;
+
+pub(super) fn list(scanner: &Scanner) -> anyhow::Result<ExitStatus> {
+    let mut out = io::stdout().lock();
+    for rule in scanner.rules().rules() {
+        writeln!(
+            out,
+            "{:<32} {:<9} {}",
+            rule.id,
+            rule.severity.as_str(),
+            rule.name
+        )?;
+    }
+    Ok(ExitStatus::Clean)
+}
+
+pub(super) fn show(scanner: &Scanner, id: &str) -> anyhow::Result<ExitStatus> {
+    let Some(rule) = scanner.rules().get(id) else {
+        bail!("no rule with id {id:?} (see `viscan rules list`)");
+    };
+    let mut out = io::stdout().lock();
+    writeln!(out, "id:          {}", rule.id)?;
+    writeln!(out, "name:        {}", rule.name)?;
+    writeln!(out, "severity:    {}", rule.severity.as_str())?;
+    writeln!(out, "precision:   {}", rule.precision.as_str())?;
+    writeln!(out, "kind:        {:?}", rule.kind)?;
+    writeln!(out, "scope:       {:?}", rule.scope)?;
+    writeln!(out, "file:        rules/{}", rule.file)?;
+    writeln!(out, "keywords:    {}", rule.keywords.join(", "))?;
+    writeln!(
+        out,
+        "value:       length {}..={}, entropy {}",
+        rule.value.min_length,
+        rule.value.max_length,
+        rule.value
+            .min_entropy
+            .map_or("by alphabet".to_string(), |e| format!(">= {e}"))
+    )?;
+    writeln!(out, "requires:    {:?}", rule.require_any)?;
+    writeln!(out, "rejects:     {:?}", rule.reject)?;
+    if let Some(target) = rule.in_bundle {
+        writeln!(
+            out,
+            "in bundles:  reported as {}",
+            scanner.rules().rules()[target].id
+        )?;
+    }
+    writeln!(out, "\n{}\n", rule.description)?;
+    writeln!(out, "patterns:")?;
+    for pattern in &rule.patterns {
+        writeln!(out, "  {}", pattern.regex.as_str())?;
+    }
+    writeln!(out, "examples: {}", rule.examples.len())?;
+    writeln!(out, "negative examples: {}", rule.negative_examples.len())?;
+    for reference in &rule.references {
+        writeln!(out, "see: {reference}")?;
+    }
+    Ok(ExitStatus::Clean)
+}
+
+/// Fewest examples (and negative examples) a rule must carry.
+pub const MIN_EXAMPLES: usize = 5;
+
+/// Problems `rules check` found, one line each.
+pub fn check_rules(scanner: &Scanner) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut worker = scanner.worker();
+    let mut findings = Vec::new();
+    for rule in scanner.rules().rules() {
+        if rule.examples.len() < MIN_EXAMPLES || rule.negative_examples.len() < MIN_EXAMPLES {
+            problems.push(format!(
+                "{}: needs at least {MIN_EXAMPLES} examples and {MIN_EXAMPLES} negative examples \
+                 (has {} and {})",
+                rule.id,
+                rule.examples.len(),
+                rule.negative_examples.len()
+            ));
+        }
+        let cases = rule
+            .examples
+            .iter()
+            .map(|e| (e, true))
+            .chain(rule.negative_examples.iter().map(|e| (e, false)));
+        for (number, (example, should_match)) in cases.enumerate() {
+            findings.clear();
+            let blob = Blob {
+                bytes: example.as_bytes().to_vec(),
+                origin: Origin::file(&rule.example_path),
+            };
+            worker.scan(&blob, &mut findings);
+            let matched = findings.iter().any(|f| f.rule_id == rule.id);
+            if matched != should_match {
+                let (kind, index) = if should_match {
+                    ("example", number + 1)
+                } else {
+                    ("negative example", number + 1 - rule.examples.len())
+                };
+                let got: Vec<&str> = findings.iter().map(|f| f.rule_id.as_str()).collect();
+                problems.push(format!(
+                    "{}: {kind} {index} {} (rules that reported it: {})",
+                    rule.id,
+                    if should_match {
+                        "is not reported"
+                    } else {
+                        "is reported"
+                    },
+                    if got.is_empty() {
+                        "none".to_string()
+                    } else {
+                        got.join(", ")
+                    }
+                ));
+            }
+        }
+    }
+    problems
+}
+
+pub(super) fn check(scanner: &Scanner, verbose: bool) -> anyhow::Result<ExitStatus> {
+    let problems = check_rules(scanner);
+    let rules = scanner.rules().rules();
+    let num_examples: usize = rules
+        .iter()
+        .map(|r| r.examples.len() + r.negative_examples.len())
+        .sum();
+    for problem in &problems {
+        crate::err!("rules check: {problem}");
+    }
+    if verbose || problems.is_empty() {
+        println!(
+            "{} rules, {} examples checked, {} problems",
+            rules.len(),
+            num_examples,
+            problems.len()
+        );
+    }
+    Ok(if problems.is_empty() {
+        ExitStatus::Clean
+    } else {
+        ExitStatus::Error
+    })
+}
