@@ -282,3 +282,43 @@ fn corrupt_objects_are_reported_and_the_audit_goes_on() {
     assert_eq!(history_hits(&report).len(), 1, "the rest is still scanned");
     assert_eq!(report["summary"]["errors"], true);
 }
+
+#[test]
+fn linked_worktrees_see_the_whole_repository() {
+    let mut keys = Keygen::new(107);
+    let key = keys.key(32);
+    let repo = TestRepo::new();
+    repo.commit(&[("README.md", "hello\n")], "init");
+    repo.git(&["checkout", "-q", "-b", "side"]);
+    let leak = repo.commit(&[("side.env", &env_line(&key))], "side leak");
+    repo.git(&["checkout", "-q", "main"]);
+    let parent = repo.dir.path().parent().expect("parent").to_path_buf();
+    let unique = repo
+        .dir
+        .path()
+        .file_name()
+        .expect("name")
+        .to_string_lossy()
+        .into_owned();
+    let worktree = parent.join(format!("{unique}-wt"));
+    repo.git(&[
+        "worktree",
+        "add",
+        "-q",
+        worktree.to_str().expect("utf-8"),
+        "-b",
+        "wt",
+    ]);
+    let out = repo.viscan(&[
+        "history",
+        worktree.to_str().expect("utf-8"),
+        "--format",
+        "json",
+    ]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(
+        history_hits(&report),
+        vec![("side.env".into(), 1, ASSIGN.into(), leak, false)]
+    );
+    std::fs::remove_dir_all(worktree).expect("cleanup");
+}

@@ -189,3 +189,37 @@ fn hook_install_respects_foreign_hooks_and_core_hooks_path() {
         .expect("hook in core.hooksPath");
     assert!(script.contains("viscan"));
 }
+
+#[test]
+fn the_hook_works_in_a_linked_worktree() {
+    let mut keys = Keygen::new(207);
+    let repo = hooked_repo();
+    repo.commit(&[("README.md", "hello\n")], "init");
+    let parent = repo.dir.path().parent().expect("parent").to_path_buf();
+    let unique = repo
+        .dir
+        .path()
+        .file_name()
+        .expect("name")
+        .to_string_lossy()
+        .into_owned();
+    let worktree = parent.join(format!("{unique}-wt"));
+    repo.git(&[
+        "worktree",
+        "add",
+        "-q",
+        worktree.to_str().expect("utf-8"),
+        "-b",
+        "wt",
+    ]);
+    std::fs::write(worktree.join("wt.env"), env_line(&keys.key(32))).expect("write");
+    repo.git_in(&worktree, &["add", "wt.env"]);
+    let mut cmd = std::process::Command::new("git");
+    cmd.args(["commit", "-q", "-m", "wt"])
+        .current_dir(&worktree);
+    repo.git_env(&mut cmd);
+    let out = cmd.output().expect("git commit");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("wt.env:1:20"), "{}", text(&out));
+    std::fs::remove_dir_all(worktree).expect("cleanup");
+}
