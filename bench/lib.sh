@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 #
-# bench/lib.sh: helpers shared by the viscan benchmarks (files.sh today, history.sh later).
+# bench/lib.sh: helpers shared by the viscan benchmarks (files.sh, history.sh).
 #
 # Source it from a benchmark script that already runs under `set -euo pipefail`:
 #
@@ -107,11 +107,22 @@ bench_quote() {
 #     caches: the machine is shared, and hot-vs-hot is the comparison we want anyway.
 #   - --ignore-failure: rg and viscan both exit 1 when they find something, and they must.
 #   - RUNS (default 5) timed runs per command.
+# For one call, these can be changed with variables set on the call itself (bash makes them
+# local to the function), e.g. `BENCH_HF_WARMUP=3 BENCH_HF_RUNS=20 BENCH_HF_NO_SHELL=1 bench_hyperfine ...`:
+#   BENCH_HF_WARMUP    warm-up runs per command (default 1)
+#   BENCH_HF_RUNS      timed runs per command (default RUNS, else 5)
+#   BENCH_HF_NO_SHELL  1: run the commands without a shell (hyperfine -N), for commands of a few
+#                      milliseconds where the shell's own start-up would be noise. The commands
+#                      must then be plain words (no redirections or pipes).
 # hyperfine's own table goes to stderr with the other progress output.
 bench_hyperfine() {
     local json_out="$1"
     shift
-    local -a args=(--warmup 1 --runs "${RUNS:-5}" --ignore-failure --export-json "$json_out")
+    local -a args=(--warmup "${BENCH_HF_WARMUP:-1}" --runs "${BENCH_HF_RUNS:-${RUNS:-5}}"
+        --ignore-failure --export-json "$json_out")
+    if [[ "${BENCH_HF_NO_SHELL:-0}" == 1 ]]; then
+        args+=(-N)
+    fi
     while (($# >= 2)); do
         args+=(--command-name "$1" "$2")
         shift 2
