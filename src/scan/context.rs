@@ -24,6 +24,9 @@ const RESOLVE_BYTES_BEFORE: usize = 256 * 1024;
 const RESOLVE_BYTES_AFTER: usize = 64 * 1024;
 /// Bytes searched on each side for the literal of a one- or two-character (minified) name.
 const RESOLVE_BYTES_MINIFIED: usize = 4 * 1024;
+/// Occurrences of the name examined on each side of the use: the assignment is normally among
+/// the first few; a name used thousands of times with no literal is not worth more.
+const RESOLVE_CANDIDATES: usize = 64;
 
 /// What a context check needs to know about one match.
 pub struct MatchSite<'a> {
@@ -654,20 +657,16 @@ pub fn resolve_identifier(
     if name.is_empty() || is_environment_access(identifier) {
         return None;
     }
-    let assigned_at = |pos: usize| {
+    let whole_word = |pos: &usize| {
         let end = pos + name.len();
         // `$` may precede the name: PHP and shell variables.
-        let left_ok = pos == 0 || {
+        let left_ok = *pos == 0 || {
             let prev = haystack[pos - 1];
             prev == b'$' || !is_ident_byte(prev)
         };
-        let right_ok = end == haystack.len() || !is_ident_byte(haystack[end]);
-        if left_ok && right_ok {
-            literal_after_assignment(haystack, end)
-        } else {
-            None
-        }
+        left_ok && (end == haystack.len() || !is_ident_byte(haystack[end]))
     };
+    let assigned_at = |pos: usize| literal_after_assignment(haystack, pos + name.len());
     // Minified names (`e`, `Xe`) are function locals declared close to their use, and they
     // occur everywhere in a bundle: look only nearby.
     let (before, after) = if name.len() <= 2 {
@@ -678,10 +677,16 @@ pub fn resolve_identifier(
     let floor = use_at.saturating_sub(before);
     let ceiling = (use_at + after).min(haystack.len());
     memmem::rfind_iter(&haystack[floor..use_at], name)
-        .find_map(|pos| assigned_at(floor + pos))
+        .map(|pos| floor + pos)
+        .filter(whole_word)
+        .take(RESOLVE_CANDIDATES)
+        .find_map(assigned_at)
         .or_else(|| {
             memmem::find_iter(&haystack[use_at..ceiling], name)
-                .find_map(|pos| assigned_at(use_at + pos))
+                .map(|pos| use_at + pos)
+                .filter(whole_word)
+                .take(RESOLVE_CANDIDATES)
+                .find_map(assigned_at)
         })
 }
 

@@ -223,3 +223,81 @@ fn the_hook_works_in_a_linked_worktree() {
     assert!(text(&out).contains("wt.env:1:20"), "{}", text(&out));
     std::fs::remove_dir_all(worktree).expect("cleanup");
 }
+
+/// Runs `viscan staged --format json` and returns (path, line, rule) of its findings.
+fn staged_hits(repo: &TestRepo) -> Vec<(String, u64, String)> {
+    let (_, report) = crate::util::json_outcome(&repo.viscan(&["staged", "--format", "json"]));
+    crate::util::hits(&report)
+}
+
+#[test]
+fn a_renamed_and_edited_file_counts_as_modified() {
+    let mut keys = Keygen::new(208);
+    let repo = TestRepo::new();
+    let body: String = (1..=20).map(|i| format!("SETTING_{i}={i}\n")).collect();
+    repo.commit(
+        &[("old.env", &format!("{}{body}", env_line(&keys.key(32))))],
+        "legacy leak",
+    );
+    std::fs::create_dir(repo.dir.path().join("config")).expect("mkdir");
+    repo.git(&["mv", "old.env", "config/new.env"]);
+    let moved = std::fs::read_to_string(repo.dir.path().join("config/new.env")).expect("read");
+    let new_key = keys.key(32);
+    repo.dir.write(
+        "config/new.env",
+        format!("{moved}VOICEINFRA_WEBHOOK_SECRET={new_key}\n"),
+    );
+    repo.git(&["add", "-A"]);
+    // The old leak on line 1 moved with the file: not added by this commit. Line 22 is.
+    assert_eq!(
+        staged_hits(&repo),
+        vec![(
+            "config/new.env".into(),
+            22,
+            "voiceinfra.webhook-secret".into()
+        )]
+    );
+}
+
+#[test]
+fn index_versions_and_split_indexes_give_the_same_answer() {
+    let mut keys = Keygen::new(209);
+    let repo = TestRepo::new();
+    repo.commit(
+        &[
+            ("a/one.env", "A=1\n"),
+            ("b/two.env", "B=1\n"),
+            ("c.txt", "c\n"),
+        ],
+        "init",
+    );
+    repo.dir
+        .write("b/two.env", format!("B=1\n{}", env_line(&keys.key(32))));
+    repo.dir
+        .write("d/new.env", format!("# new\n{}", env_line(&keys.key(32))));
+    repo.git(&["add", "-A"]);
+    let expected = vec![
+        (
+            "b/two.env".to_string(),
+            2,
+            "voiceinfra.api-key.assignment".to_string(),
+        ),
+        (
+            "d/new.env".to_string(),
+            2,
+            "voiceinfra.api-key.assignment".to_string(),
+        ),
+    ];
+    assert_eq!(staged_hits(&repo), expected, "index v2 with a cache tree");
+    repo.git(&["update-index", "--index-version", "4"]);
+    assert_eq!(staged_hits(&repo), expected, "index v4");
+    repo.git(&["update-index", "--index-version", "3"]);
+    repo.git(&["add", "--intent-to-add", "-N", "."]);
+    assert_eq!(staged_hits(&repo), expected, "index v3");
+    // Neither our reader nor libgit2 reads split indexes: a clear error, never a silent pass.
+    repo.git(&["update-index", "--split-index"]);
+    let out = repo.viscan(&["staged"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(stderr.contains("split index"), "{stderr}");
+}

@@ -6,21 +6,24 @@
 //!   contents are not read here: the app reads each unique blob once, in parallel with the walk,
 //!   with one [`BlobReader`] per thread, so memory stays bounded by the number of blob ids and
 //!   paths, never by their contents.
-//! - [`staged_changes`] compares the index with HEAD for the pre-commit hook.
+//! - [`staged_changes`] compares the index with HEAD for the pre-commit hook ([`staged`]).
 
-use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use git2::{
-    Delta, DiffOptions, FileMode, ObjectType, Oid, Repository, RepositoryOpenFlags, Sort,
-    TreeWalkMode, TreeWalkResult,
+    FileMode, ObjectType, Oid, Repository, RepositoryOpenFlags, Sort, TreeWalkMode, TreeWalkResult,
 };
 
 use crate::blob::CommitMeta;
+
+mod index_file;
+mod staged;
+
 use crate::{err, warn};
+pub use staged::{StagedChange, staged_changes};
 
 /// Which commits `viscan history` audits.
 #[derive(Debug, Clone, Default)]
@@ -424,109 +427,6 @@ impl BlobReader {
         buf.extend_from_slice(content);
         Ok(Ok(()))
     }
-}
-
-/// One file the next commit adds or changes.
-#[derive(Debug, Clone)]
-pub struct StagedChange {
-    /// Path in the index.
-    pub path: PathBuf,
-    /// The staged blob (what will be committed, not the working tree).
-    pub id: Oid,
-    /// 1-based line numbers the commit adds to this file, ascending.
-    pub added_lines: Vec<u32>,
-}
-
-/// The index compared with HEAD (the empty tree before the first commit). The repository is
-/// opened as git does for hooks: from `GIT_DIR`/`GIT_INDEX_FILE` when set (`git commit -a` and
-/// `git commit PATH` run hooks against a temporary index), else by discovery from `repo`.
-pub fn staged_changes(repo: Option<&Path>) -> anyhow::Result<(BlobReader, Vec<StagedChange>)> {
-    skip_hash_verification();
-    let repo = match repo {
-        None => Repository::open_from_env().context("not inside a git repository")?,
-        Some(path) => {
-            let repo = Repository::discover(path)
-                .with_context(|| format!("{}: not a git repository", path.display()))?;
-            if let Some(index_file) = std::env::var_os("GIT_INDEX_FILE") {
-                let mut index = git2::Index::open(Path::new(&index_file)).with_context(|| {
-                    format!("GIT_INDEX_FILE={}", Path::new(&index_file).display())
-                })?;
-                repo.set_index(&mut index)?;
-            }
-            repo
-        }
-    };
-    if repo.is_bare() {
-        bail!(
-            "{}: a bare repository has no index to check",
-            repo.path().display()
-        );
-    }
-    let changes = changes_against_head(&repo)?;
-    Ok((BlobReader { repo }, changes))
-}
-
-/// Files and added lines from HEAD (or nothing) to the index.
-fn changes_against_head(repo: &Repository) -> anyhow::Result<Vec<StagedChange>> {
-    let index = repo.index().context("failed to read the index")?;
-    let head_tree = match repo.head() {
-        Ok(head) => Some(head.peel_to_tree()?),
-        Err(e)
-            if e.code() == git2::ErrorCode::UnbornBranch
-                || e.code() == git2::ErrorCode::NotFound =>
-        {
-            None
-        }
-        Err(e) => return Err(e).context("failed to read HEAD"),
-    };
-    let mut options = DiffOptions::new();
-    options.ignore_submodules(true).context_lines(0);
-    let mut diff = repo.diff_tree_to_index(head_tree.as_ref(), Some(&index), Some(&mut options))?;
-    diff.find_similar(Some(
-        git2::DiffFindOptions::new().renames(true).copies(true),
-    ))?;
-
-    let changes: RefCell<Vec<StagedChange>> = RefCell::new(Vec::new());
-    let by_path: RefCell<HashMap<PathBuf, usize>> = RefCell::new(HashMap::new());
-    diff.foreach(
-        &mut |delta, _| {
-            let new = delta.new_file();
-            let wanted = !matches!(delta.status(), Delta::Deleted | Delta::Unmodified)
-                && is_file_mode(new.mode());
-            if let (true, Some(path)) = (wanted, new.path()) {
-                let mut changes = changes.borrow_mut();
-                by_path
-                    .borrow_mut()
-                    .insert(path.to_path_buf(), changes.len());
-                changes.push(StagedChange {
-                    path: path.to_path_buf(),
-                    id: new.id(),
-                    added_lines: Vec::new(),
-                });
-            }
-            true
-        },
-        None,
-        None,
-        Some(&mut |delta, _hunk, line| {
-            if line.origin() == '+' {
-                if let (Some(path), Some(number)) = (delta.new_file().path(), line.new_lineno()) {
-                    if let Some(&i) = by_path.borrow().get(path) {
-                        changes.borrow_mut()[i].added_lines.push(number);
-                    }
-                }
-            }
-            true
-        }),
-    )?;
-    let mut changes = changes.into_inner();
-    for change in &mut changes {
-        change.added_lines.sort_unstable();
-        change.added_lines.dedup();
-    }
-    // A pure rename or copy brings no new lines.
-    changes.retain(|c| !c.added_lines.is_empty());
-    Ok(changes)
 }
 
 /// The git directory of the repository containing `path`.
