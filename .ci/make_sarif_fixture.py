@@ -33,7 +33,8 @@ files = {
         "var a=1;" * 400
         + f'fetch("https://api.voiceinfra.ai/v1/calls",{{headers:{{"X-API-Key":"{key()}"}}}});\n'
     ),
-    "web/src/App.tsx": "const k = process.env.NEXT_PUBLIC_VOICEINFRA_API_KEY;\n",
+    # Split so that this script itself is not a finding when viscan scans our tree.
+    "web/src/App.tsx": "const k = process.env.NEXT_PUBLIC_" + "VOICEINFRA_API_KEY;\n",
     "dir with space/ünïcode.env": f"VOICEINFRA_API_KEY={key()}\n",
 }
 for rel, text in files.items():
