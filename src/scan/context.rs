@@ -38,13 +38,19 @@ pub struct MatchSite<'a> {
     pub end: usize,
     /// The `name` group, if the pattern has one.
     pub name: Option<&'a [u8]>,
+    /// The value that would be reported (for indirect rules, the resolved literal).
+    pub value: &'a [u8],
 }
 
 /// Whether `check` holds at `site`.
 pub fn holds(check: ContextCheck, site: &MatchSite<'_>) -> bool {
     // The weak checks tie a key to VoiceInfra by what surrounds it; a name that says whose key
-    // it is (`OPENAI_API_KEY`, `GITHUB_WEBHOOK_SECRET`, `mapboxToken`) overrides them.
-    let weak_tie_allowed = || !site.name.is_some_and(names_other_service);
+    // it is (`OPENAI_API_KEY`, `GITHUB_WEBHOOK_SECRET`, `mapboxToken`), or a value in another
+    // vendor's format (a Firebase `apiKey: "AIza…"`), overrides them.
+    let weak_tie_allowed = || {
+        !site.name.is_some_and(names_other_service)
+            && !crate::scan::value::has_other_vendor_format(site.value)
+    };
     match check {
         ContextCheck::NamesVoiceinfra => site.name.is_some_and(names_voiceinfra),
         ContextCheck::SignatureHeaderInFile => {
@@ -71,103 +77,16 @@ pub fn holds(check: ContextCheck, site: &MatchSite<'_>) -> bool {
 /// `NEXT_PUBLIC_VOICEINFRA_KEY` do not. Words of one or two letters (minified names, `vi`) are
 /// ignored.
 pub fn names_other_service(name: &[u8]) -> bool {
-    const GENERIC: &[&str] = &[
-        "key",
-        "keys",
-        "apikey",
-        "api",
-        "token",
-        "tokens",
-        "secret",
-        "secrets",
-        "access",
-        "auth",
-        "authorization",
-        "bearer",
-        "credential",
-        "credentials",
-        "creds",
-        "password",
-        "webhook",
-        "webhooks",
-        "signing",
-        "signature",
-        "hmac",
-        "private",
-        "public",
-        "next",
-        "react",
-        "vite",
-        "nuxt",
-        "expo",
-        "gatsby",
-        "client",
-        "server",
-        "service",
-        "app",
-        "application",
-        "account",
-        "project",
-        "default",
-        "prod",
-        "production",
-        "live",
-        "dev",
-        "development",
-        "staging",
-        "stage",
-        "test",
-        "testing",
-        "sandbox",
-        "demo",
-        "primary",
-        "secondary",
-        "backup",
-        "fallback",
-        "old",
-        "new",
-        "current",
-        "previous",
-        "prev",
-        "rotated",
-        "legacy",
-        "the",
-        "our",
-        "master",
-        "main",
-        "global",
-        "shared",
-        "internal",
-        "rest",
-        "http",
-        "https",
-        "voice",
-        "infra",
-        "self",
-        "this",
-        "config",
-        "cfg",
-        "conf",
-        "configuration",
-        "settings",
-        "options",
-        "opts",
-        "params",
-        "props",
-        "env",
-        "environment",
-        "data",
-        "outbound",
-        "inbound",
-        "call",
-        "calls",
-        "agent",
-        "agents",
-        "value",
-        "raw",
-        "encoded",
-        "base64",
-    ];
+    // Words that qualify a key name without naming a service.
+    const GENERIC: &str = "\
+        key keys apikey api token tokens secret secrets access auth authorization bearer \
+        credential credentials creds password webhook webhooks signing signature hmac private \
+        public next react vite nuxt expo gatsby client server service app application account \
+        project default prod production live dev development staging stage test testing sandbox \
+        demo primary secondary backup fallback old new current previous prev rotated legacy the \
+        our master main global shared internal rest http https voice infra self this config cfg \
+        conf configuration settings options opts params props env environment data outbound \
+        inbound call calls agent agents value raw encoded base64";
     if names_voiceinfra(name) {
         return false;
     }
@@ -175,7 +94,7 @@ pub fn names_other_service(name: &[u8]) -> bool {
         word.len() > 2
             && !word.iter().all(u8::is_ascii_digit)
             && !GENERIC
-                .iter()
+                .split_ascii_whitespace()
                 .any(|g| g.as_bytes().eq_ignore_ascii_case(word))
     })
 }
@@ -273,7 +192,10 @@ fn nearby_bounds(site: &MatchSite<'_>) -> (usize, usize) {
 fn snippet_bounds(site: &MatchSite<'_>) -> (usize, usize) {
     let (from, to) = nearby_bounds(site);
     match enclosing_config_block(site.haystack, site.start) {
-        Some((block_from, block_to)) => (from.max(block_from), to.min(block_to).max(from)),
+        Some((block_from, block_to)) => {
+            let from = from.max(block_from);
+            (from, to.min(block_to).max(from))
+        }
         None => (from, to),
     }
 }
@@ -788,6 +710,7 @@ mod tests {
                     start: at,
                     end: at + 9,
                     name: None,
+                    value: b"",
                 },
             )
         };
@@ -810,6 +733,7 @@ mod tests {
             start: at,
             end: at + 7,
             name: None,
+            value: b"x",
         };
         assert!(holds(ContextCheck::VoiceinfraScope, &s));
         let text = "api_key = \"x\" # voiceinfra\n";
@@ -819,6 +743,7 @@ mod tests {
             start: at,
             end: at + 7,
             name: None,
+            value: b"x",
         };
         assert!(!holds(ContextCheck::VoiceinfraScope, &s));
     }
@@ -834,6 +759,7 @@ mod tests {
                     start: at,
                     end: at + 9,
                     name: None,
+                    value: b"",
                 },
             )
         };
@@ -919,6 +845,7 @@ mod tests {
                     start: at,
                     end: at + needle.len(),
                     name: None,
+                    value: b"",
                 },
             )
         };

@@ -177,6 +177,7 @@ fn find_matches(index: usize, rule: &Rule, text: &[u8], out: &mut Vec<Match>) {
                 start: whole.start(),
                 end: whole.end(),
                 name,
+                value: &text[span.0..span.1],
             };
             let required = rule.require_any.is_empty()
                 || rule.require_any.iter().any(|&c| context::holds(c, &site));

@@ -200,6 +200,57 @@ fn is_object_id(lower: &[u8]) -> bool {
     })
 }
 
+/// Whether `value` has the unmistakable format of another vendor's credential: Google
+/// (`AIza…`, the Firebase web config key), AWS access key ids, GitHub, GitLab, Slack, Stripe,
+/// Mapbox, OpenAI, Anthropic, SendGrid, npm, Shopify, DigitalOcean. VoiceInfra's format is not
+/// published, so this is not a verdict on its own: it only outweighs a weak tie to VoiceInfra
+/// (a host or block nearby), never a VoiceInfra name or the `X-API-Key` header.
+pub fn has_other_vendor_format(value: &[u8]) -> bool {
+    const PREFIXES: &[&[u8]] = &[
+        b"ghp_",
+        b"gho_",
+        b"ghu_",
+        b"ghs_",
+        b"ghr_",
+        b"github_pat_",
+        b"glpat-",
+        b"xoxb-",
+        b"xoxp-",
+        b"xoxa-",
+        b"xoxr-",
+        b"xoxs-",
+        b"xapp-",
+        b"sk_live_",
+        b"sk_test_",
+        b"pk_live_",
+        b"pk_test_",
+        b"rk_live_",
+        b"rk_test_",
+        b"pk.eyj",
+        b"sk.eyj",
+        b"sk-proj-",
+        b"sk-ant-",
+        b"npm_",
+        b"shpat_",
+        b"shpss_",
+        b"dop_v1_",
+    ];
+    let lower = value.to_ascii_lowercase();
+    let alnum = |s: &[u8]| {
+        s.iter()
+            .all(|&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    };
+    PREFIXES.iter().any(|p| lower.starts_with(p))
+        // Google API key: `AIza` and 35 more characters.
+        || value.len() == 39 && value.starts_with(b"AIza") && alnum(value)
+        // AWS access key id: `AKIA`/`ASIA` and 16 uppercase letters or digits.
+        || value.len() == 20
+            && (value.starts_with(b"AKIA") || value.starts_with(b"ASIA"))
+            && value.iter().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        // SendGrid: `SG.` id `.` secret.
+        || value.starts_with(b"SG.") && value.iter().filter(|&&b| b == b'.').count() == 2
+}
+
 /// Shannon entropy in bits per byte (no allocation).
 pub fn shannon_entropy(value: &[u8]) -> f64 {
     if value.is_empty() {
@@ -311,6 +362,30 @@ mod tests {
         ];
         for (value, expected) in cases {
             assert_eq!(verdict(value), expected, "{value}");
+        }
+    }
+
+    #[test]
+    fn other_vendor_formats() {
+        for value in [
+            "AIzaSyD8x1Qv3kLmN0pQrStUvWxYz9g4Jt7Lq2A",
+            "AKIAIOSFODNN7EXAMPL3",
+            "ghp_8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOabcd",
+            "pk_live_51Hx2kLmN0pQrStUvWxYz9f8e7d6c5b4a",
+            "sk-proj-8jzPde0IgxLd6GncfBAepfJBd0Kh8oOO",
+            "pk.eyJ1IjoiYWNtZSIsImEiOiJjbGsxMjMifQ.x8Yz",
+            "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",
+        ] {
+            assert!(has_other_vendor_format(value.as_bytes()), "{value}");
+        }
+        for value in [
+            "8jzPde0IgxLd6GncfBAepfJBd0Kh8oOO",
+            "vi_live_CzJr4i0B3JrTAwR4y9ojfljo",
+            "whsec_Ac9QeWJKY40uvSwMFLZDe1f8",
+            "b647e8a8-e5ee-4c91-b31b-bc4164b0bb14",
+            "AIzaShort1234",
+        ] {
+            assert!(!has_other_vendor_format(value.as_bytes()), "{value}");
         }
     }
 
