@@ -64,6 +64,7 @@ impl Scanner {
             decoded: Vec::new(),
             matches: Vec::new(),
             line_starts: Vec::new(),
+            masks: Vec::new(),
             stats: ScanStats::default(),
         }
     }
@@ -85,6 +86,7 @@ pub struct Worker<'s> {
     decoded: Vec<u8>,
     matches: Vec<Match>,
     line_starts: Vec<usize>,
+    masks: Vec<(usize, usize)>,
     /// What this worker has scanned so far.
     pub stats: ScanStats,
 }
@@ -131,8 +133,30 @@ impl Worker<'_> {
         self.matches.dedup_by_key(|m| (m.start, m.end));
 
         let index = LineIndex::new(text, std::mem::take(&mut self.line_starts));
+        // Spans that snippets must mask: every secret (public env names are not secrets).
+        self.masks.clear();
+        self.masks.extend(
+            self.matches
+                .iter()
+                .filter(|m| rules[m.rule].kind != RuleKind::Reference)
+                .map(|m| (m.start, m.end)),
+        );
+        let mut places = Places {
+            index: &index,
+            starts: text::Cursor::default(),
+            ends: text::Cursor::default(),
+            masks: &self.masks,
+        };
         for m in &self.matches {
-            out.push(make_finding(rules, m, blob, &path, text, &index, in_bundle));
+            out.push(make_finding(
+                rules,
+                m,
+                blob,
+                &path,
+                text,
+                &mut places,
+                in_bundle,
+            ));
         }
         self.line_starts = index.into_storage();
     }
@@ -262,13 +286,21 @@ fn last_word(name: &[u8]) -> &[u8] {
     &segment[camel..]
 }
 
+/// Where findings of one blob are: line index, incremental cursors, spans to mask.
+struct Places<'a> {
+    index: &'a LineIndex,
+    starts: text::Cursor,
+    ends: text::Cursor,
+    masks: &'a [(usize, usize)],
+}
+
 fn make_finding(
     rules: &[Rule],
     m: &Match,
     blob: &Blob,
     path: &str,
     text: &[u8],
-    index: &LineIndex,
+    places: &mut Places<'_>,
     in_bundle: bool,
 ) -> Finding {
     let matched = &rules[m.rule];
@@ -278,8 +310,8 @@ fn make_finding(
         }
         _ => (matched, None),
     };
-    let (line, column) = index.position(text, m.start);
-    let (end_line, end_column) = index.position(text, m.end);
+    let (line, column) = places.starts.position(places.index, text, m.start);
+    let (end_line, end_column) = places.ends.position(places.index, text, m.end);
     let secret = Secret::new(text[m.start..m.end].to_vec());
     let is_reference = matched.kind == RuleKind::Reference;
     let preview = if is_reference {
@@ -287,13 +319,14 @@ fn make_finding(
     } else {
         secret.redacted()
     };
-    let bounds = index.line_bounds(text, m.start);
-    let snippet = text::snippet(text, bounds, (m.start, m.end), &preview);
+    let bounds = places.index.line_bounds(text, m.start);
+    let snippet = text::snippet(text, bounds, (m.start, m.end), &preview, places.masks);
     let snippet_raw = text::snippet(
         text,
         bounds,
         (m.start, m.end),
         &String::from_utf8_lossy(secret.expose()),
+        &[],
     );
     Finding {
         rule_id: reported.id.clone(),

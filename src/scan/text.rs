@@ -45,6 +45,11 @@ impl LineIndex {
         self.starts
     }
 
+    /// 1-based line of byte `offset`.
+    pub fn line_of(&self, offset: usize) -> usize {
+        self.starts.partition_point(|&s| s <= offset)
+    }
+
     /// 1-based line and column (in characters) of byte `offset`.
     pub fn position(&self, text: &[u8], offset: usize) -> (usize, usize) {
         let line = self.starts.partition_point(|&s| s <= offset);
@@ -75,13 +80,19 @@ pub fn count_chars(bytes: &[u8]) -> usize {
 /// Characters of context shown on each side of a secret in a snippet.
 const SNIPPET_CONTEXT: usize = 30;
 
+/// What a snippet shows in place of another secret that falls inside its window.
+const MASK: &str = "*****";
+
 /// The text around `secret` (byte range) on its line: at most [`SNIPPET_CONTEXT`] characters on
-/// each side, with `…` where the line was cut and the secret replaced by `replacement`.
+/// each side, with `…` where the line was cut and the secret replaced by `replacement`. Any part
+/// of another secret (`others`, byte ranges sorted by start) inside the window is masked too, so
+/// a snippet never shows a neighbour's key.
 pub fn snippet(
     text: &[u8],
     line: (usize, usize),
     secret: (usize, usize),
     replacement: &str,
+    others: &[(usize, usize)],
 ) -> String {
     let (line_start, line_end) = line;
     let secret_end = secret.1.min(line_end).max(secret.0);
@@ -91,13 +102,59 @@ pub fn snippet(
     if before > line_start {
         out.push('…');
     }
-    out.push_str(String::from_utf8_lossy(&text[before..secret.0]).trim_start());
+    let piece = |from: usize, to: usize, out: &mut String| {
+        let mut at = from;
+        let first = others.partition_point(|o| o.1 <= from);
+        for &(start, end) in &others[first..] {
+            if start >= to {
+                break;
+            }
+            let (start, end) = (start.max(at), end.min(to));
+            if start >= end {
+                continue;
+            }
+            out.push_str(&String::from_utf8_lossy(&text[at..start]));
+            out.push_str(MASK);
+            at = end;
+        }
+        out.push_str(&String::from_utf8_lossy(&text[at..to]));
+    };
+    let mut head = String::new();
+    piece(before, secret.0, &mut head);
+    out.push_str(head.trim_start());
     out.push_str(replacement);
-    out.push_str(String::from_utf8_lossy(&text[secret_end..after]).trim_end());
+    let mut tail = String::new();
+    piece(secret_end, after, &mut tail);
+    out.push_str(tail.trim_end());
     if after < line_end {
         out.push('…');
     }
     out.replace('\t', " ")
+}
+
+/// Line/column lookups for increasing offsets: counting characters from the previous offset on
+/// the same line instead of from the line start keeps many findings on one minified line linear.
+#[derive(Default)]
+pub struct Cursor {
+    line: usize,
+    offset: usize,
+    column: usize,
+}
+
+impl Cursor {
+    /// 1-based line and column of byte `offset`.
+    pub fn position(&mut self, index: &LineIndex, text: &[u8], offset: usize) -> (usize, usize) {
+        let line = index.line_of(offset);
+        if line == self.line && offset >= self.offset && self.line != 0 {
+            self.column += count_chars(&text[self.offset..offset]);
+        } else {
+            let (line, column) = index.position(text, offset);
+            self.column = column;
+            self.line = line;
+        }
+        self.offset = offset;
+        (self.line, self.column)
+    }
 }
 
 fn char_boundary_back(text: &[u8], floor: usize, from: usize, chars: usize) -> usize {
@@ -146,10 +203,39 @@ mod tests {
         line.push_str(&"y".repeat(5000));
         let text = line.as_bytes();
         let at = 5000;
-        let s = snippet(text, (0, text.len()), (at, at + 11), "SE*****");
+        let s = snippet(text, (0, text.len()), (at, at + 11), "SE*****", &[]);
         assert!(s.chars().count() <= 80, "{s}");
         assert!(s.starts_with('…') && s.ends_with('…'));
         assert!(s.contains("SE*****") && !s.contains("SECRETVALUE"));
+    }
+
+    #[test]
+    fn snippets_mask_neighbouring_secrets() {
+        let text = b"{apiKey:\"FIRSTSECRET1\",secret:\"SECONDSECRET2\"}";
+        let find = |needle: &[u8]| {
+            let at = text
+                .windows(needle.len())
+                .position(|w| w == needle)
+                .expect("in text");
+            (at, at + needle.len())
+        };
+        let (first, second) = (find(b"FIRSTSECRET1"), find(b"SECONDSECRET2"));
+        let s = snippet(text, (0, text.len()), first, "FI*****", &[first, second]);
+        assert_eq!(s, "{apiKey:\"FI*****\",secret:\"*****\"}");
+        assert!(!s.contains("SECOND"));
+    }
+
+    #[test]
+    fn cursor_matches_direct_positions() {
+        let text = "aé b\nxyzé é é\n".as_bytes();
+        let index = LineIndex::new(text, Vec::new());
+        let mut cursor = Cursor::default();
+        for offset in [0, 1, 4, 6, 8, 12, 13, 3] {
+            assert_eq!(
+                cursor.position(&index, text, offset),
+                index.position(text, offset)
+            );
+        }
     }
 
     #[test]

@@ -488,3 +488,25 @@ fn this_repository_scans_clean() {
         stderr_of(&out)
     );
 }
+
+#[test]
+fn snippets_never_show_a_neighbouring_secret() {
+    let mut keys = Keygen::new(17);
+    let (a, b) = (keys.key(32), keys.key(32));
+    let dir = TestDir::new();
+    dir.write(
+        "dist/app.min.js",
+        format!(
+            "var c={{baseUrl:\"https://api.voiceinfra.ai/v1\",apiKey:\"{a}\",secret:\"{b}\"}};"
+        ),
+    );
+    let (_, report) = dir.scan_json(&[]);
+    assert_eq!(hits(&report).len(), 2, "{report}");
+    let text = report.to_string();
+    for secret in [&a, &b] {
+        assert!(
+            !text.contains(&secret[4..12]),
+            "part of {secret} leaked: {text}"
+        );
+    }
+}
