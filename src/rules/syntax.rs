@@ -111,19 +111,21 @@ pub struct ContextSyntax {
     pub reject: Vec<ContextCheck>,
 }
 
-/// A named context check, implemented in `scan::context`.
+/// A named context check, implemented in `scan::context`. Weak ties are overridden by a name
+/// or value format that says the key belongs to another service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ContextCheck {
     /// The pattern's `name` group names VoiceInfra.
     NamesVoiceinfra,
-    /// The blob mentions the `X-VoiceInfra-Signature` header.
+    /// The blob mentions the `X-VoiceInfra-Signature` header (weak tie).
     SignatureHeaderInFile,
-    /// VoiceInfra is named just above the match or earlier on its line (a section, a parent
-    /// key, a client constructor).
+    /// An enclosing block names VoiceInfra (a less-indented opener, section header or heading
+    /// comment; siblings don't count), or VoiceInfra is named earlier on the line (weak tie).
     VoiceinfraScope,
-    /// The VoiceInfra host appears near the match.
+    /// The VoiceInfra host appears within ~10 lines, cut to the enclosing config block (weak
+    /// tie).
     VoiceinfraHostNearby,
-    /// A URL to another vendor's host appears near the match, and VoiceInfra does not.
+    /// The nearest vendor mention around the match is another vendor's URL.
     OtherVendorHost,
 }
