@@ -209,6 +209,8 @@ pub struct Finding {
     pub fingerprint: Fingerprint,
     /// For history findings: whether the same secret is still in HEAD's tree.
     pub present_at_head: Option<bool>,
+    /// The inline marker that allows this finding (`viscan:allow`…), if any.
+    pub allow_marker: Option<&'static str>,
 }
 
 impl Finding {

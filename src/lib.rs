@@ -4,8 +4,10 @@
 //! Data flows one way: a [`source`] yields [`blob::Blob`]s, a [`scan::Worker`] turns each into
 //! [`finding::Finding`]s, [`app`] collects and orders them, and [`report`] writes them once.
 
+pub mod allow;
 pub mod app;
 pub mod blob;
+pub mod config;
 pub mod diag;
 pub mod exit;
 pub mod finding;

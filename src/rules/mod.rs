@@ -25,17 +25,45 @@ pub const DEFAULT_MIN_LENGTH: usize = 16;
 /// Default longest value.
 pub const DEFAULT_MAX_LENGTH: usize = 256;
 
-/// Why a rule file could not be loaded.
+/// Why a rule file could not be loaded. Messages name the file, and the line when known.
 #[derive(Debug, Error)]
 pub enum RuleError {
     #[error("{file}: {message}")]
     Parse { file: String, message: String },
-    #[error("{file}: rule {id}: {message}")]
+    #[error("{file}{}: rule {id}: {message}", line.map(|l| format!(":{l}")).unwrap_or_default())]
     Invalid {
         file: String,
+        line: Option<usize>,
         id: String,
         message: String,
     },
+    #[error("{file}: {message}")]
+    Selection { file: String, message: String },
+}
+
+/// Rules as written in one file, with that file's text (to turn spans into line numbers).
+pub struct RuleSource<'a> {
+    /// Name shown in errors (`voiceinfra.toml`, `.viscan.toml`).
+    pub file: String,
+    /// The file's text.
+    pub text: &'a str,
+    /// The rules it defines.
+    pub rules: Vec<RuleSyntax>,
+}
+
+/// Adjustments a config file makes to the rule set.
+#[derive(Debug, Clone, Default)]
+pub struct RuleOptions {
+    /// Rule ids, or globs like `voiceinfra.*`, to turn off.
+    pub disable: Vec<String>,
+    /// Rule ids, or globs, turned back on after `disable`.
+    pub enable: Vec<String>,
+    /// Shortest value for rules that don't set their own.
+    pub min_length: Option<usize>,
+    /// Entropy threshold for rules that don't set their own.
+    pub min_entropy: Option<f64>,
+    /// File name used in selection errors.
+    pub origin: String,
 }
 
 /// One compiled pattern.
@@ -93,28 +121,65 @@ pub struct RuleSet {
 }
 
 impl RuleSet {
-    /// The rules embedded in the binary.
+    /// The rules embedded in the binary, all enabled.
     pub fn builtin() -> Result<RuleSet, RuleError> {
-        RuleSet::from_files(BUILTIN_FILES)
+        RuleSet::load(Vec::new(), &RuleOptions::default())
     }
 
     /// Parses, checks and compiles rules from (file name, TOML text) pairs.
     pub fn from_files(files: &[(&str, &str)]) -> Result<RuleSet, RuleError> {
-        let mut written: Vec<(String, RuleSyntax)> = Vec::new();
-        for (file, text) in files {
-            let parsed: RuleFileSyntax = toml::from_str(text).map_err(|e| RuleError::Parse {
-                file: (*file).to_string(),
-                message: e.to_string(),
-            })?;
-            written.extend(parsed.rules.into_iter().map(|r| (file.to_string(), r)));
-        }
-        let ids: Vec<String> = written.iter().map(|(_, r)| r.id.clone()).collect();
-        let mut rules = Vec::with_capacity(written.len());
-        for (index, (file, syntax)) in written.into_iter().enumerate() {
-            if ids[..index].contains(&syntax.id) {
-                return Err(invalid(&file, &syntax.id, "duplicate rule id"));
+        let sources = parse_files(files)?;
+        RuleSet::from_sources(sources, &RuleOptions::default())
+    }
+
+    /// The built-in rules followed by `extra` ones (a config file's custom rules), adjusted by
+    /// `options`.
+    pub fn load(extra: Vec<RuleSource<'_>>, options: &RuleOptions) -> Result<RuleSet, RuleError> {
+        let mut sources = parse_files(BUILTIN_FILES)?;
+        sources.extend(extra);
+        RuleSet::from_sources(sources, options)
+    }
+
+    fn from_sources(
+        sources: Vec<RuleSource<'_>>,
+        options: &RuleOptions,
+    ) -> Result<RuleSet, RuleError> {
+        let ids: Vec<String> = sources
+            .iter()
+            .flat_map(|s| s.rules.iter().map(|r| r.id.clone()))
+            .collect();
+        let selected = |id: &str| {
+            let matches = |pattern: &String| id_matches(pattern, id);
+            !options.disable.iter().any(matches) || options.enable.iter().any(matches)
+        };
+        for pattern in options.disable.iter().chain(&options.enable) {
+            if !ids.iter().any(|id| id_matches(pattern, id)) {
+                return Err(RuleError::Selection {
+                    file: options.origin.clone(),
+                    message: format!("no rule matches {pattern:?} (see `viscan rules list`)"),
+                });
             }
-            rules.push(compile(file, syntax, &ids)?);
+        }
+        let enabled: Vec<String> = ids.iter().filter(|id| selected(id)).cloned().collect();
+        let mut rules = Vec::with_capacity(enabled.len());
+        let mut index = 0;
+        for source in sources {
+            for syntax in source.rules {
+                if ids[..index].contains(&syntax.id) {
+                    return Err(invalid(&source.file, None, &syntax.id, "duplicate rule id"));
+                }
+                index += 1;
+                if selected(&syntax.id) {
+                    rules.push(compile(
+                        &source.file,
+                        source.text,
+                        syntax,
+                        &ids,
+                        &enabled,
+                        options,
+                    )?);
+                }
+            }
         }
         Ok(RuleSet { rules })
     }
@@ -130,12 +195,51 @@ impl RuleSet {
     }
 }
 
-fn invalid(file: &str, id: &str, message: impl Into<String>) -> RuleError {
+fn invalid(file: &str, line: Option<usize>, id: &str, message: impl Into<String>) -> RuleError {
     RuleError::Invalid {
         file: file.to_string(),
+        line,
         id: id.to_string(),
         message: message.into(),
     }
+}
+
+fn parse_files<'a>(files: &[(&str, &'a str)]) -> Result<Vec<RuleSource<'a>>, RuleError> {
+    files
+        .iter()
+        .map(|(file, text)| {
+            let parsed: RuleFileSyntax = toml::from_str(text).map_err(|e| RuleError::Parse {
+                file: (*file).to_string(),
+                message: e.to_string(),
+            })?;
+            Ok(RuleSource {
+                file: (*file).to_string(),
+                text,
+                rules: parsed.rules,
+            })
+        })
+        .collect()
+}
+
+/// Whether `pattern` (an id, or an id glob with `*`) names rule `id`.
+pub fn id_matches(pattern: &str, id: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern == id,
+        Some((prefix, suffix)) => {
+            id.len() >= prefix.len() + suffix.len()
+                && id.starts_with(prefix)
+                && id.ends_with(suffix)
+        }
+    }
+}
+
+/// 1-based line of byte `offset` in `text`.
+pub fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
 }
 
 /// Whether `id` is a well-formed rule id: lowercase dotted segments, at least two.
@@ -150,32 +254,53 @@ pub fn is_valid_id(id: &str) -> bool {
         })
 }
 
-fn compile(file: String, syntax: RuleSyntax, ids: &[String]) -> Result<Rule, RuleError> {
+fn compile(
+    file: &str,
+    text: &str,
+    syntax: RuleSyntax,
+    ids: &[String],
+    enabled: &[String],
+    options: &RuleOptions,
+) -> Result<Rule, RuleError> {
     let id = syntax.id.clone();
     if !is_valid_id(&id) {
         return Err(invalid(
-            &file,
+            file,
+            None,
             &id,
             "id must be lowercase dotted segments like `provider.kind`",
         ));
     }
     if syntax.keywords.is_empty() || syntax.keywords.iter().any(|k| k.trim().is_empty()) {
-        return Err(invalid(&file, &id, "needs at least one non-empty keyword"));
+        return Err(invalid(
+            file,
+            None,
+            &id,
+            "needs at least one non-empty keyword",
+        ));
     }
     if syntax.patterns.is_empty() {
-        return Err(invalid(&file, &id, "needs at least one pattern"));
+        return Err(invalid(file, None, &id, "needs at least one pattern"));
     }
     let mut patterns = Vec::with_capacity(syntax.patterns.len());
-    for text in &syntax.patterns {
+    for spanned in &syntax.patterns {
+        let line = Some(line_of(text, spanned.span().start));
+        let text = spanned.get_ref();
         // Bytes, not Unicode: `\s`, `\w` and `[^…]` work on raw bytes (so invalid UTF-8 is
         // fine), and the automata stay small enough to compile quickly.
         let regex = RegexBuilder::new(text)
             .unicode(false)
             .build()
-            .map_err(|e| invalid(&file, &id, format!("bad pattern: {e}")))?;
+            .map_err(|e| invalid(file, line, &id, format!("bad pattern: {e}")))?;
         let group = |name: &str| regex.capture_names().position(|n| n == Some(name));
-        let secret_group = group("secret")
-            .ok_or_else(|| invalid(&file, &id, format!("pattern has no `secret` group: {text}")))?;
+        let secret_group = group("secret").ok_or_else(|| {
+            invalid(
+                file,
+                line,
+                &id,
+                format!("pattern has no `secret` group: {text}"),
+            )
+        })?;
         let name_group = group("name");
         patterns.push(Pattern {
             regex,
@@ -184,22 +309,34 @@ fn compile(file: String, syntax: RuleSyntax, ids: &[String]) -> Result<Rule, Rul
         });
     }
     let value = ValueLimits {
-        min_length: syntax.value.min_length.unwrap_or(DEFAULT_MIN_LENGTH),
+        min_length: syntax
+            .value
+            .min_length
+            .or(options.min_length)
+            .unwrap_or(DEFAULT_MIN_LENGTH),
         max_length: syntax.value.max_length.unwrap_or(DEFAULT_MAX_LENGTH),
-        min_entropy: syntax.value.min_entropy,
+        min_entropy: syntax.value.min_entropy.or(options.min_entropy),
     };
     if value.min_length == 0 || value.min_length > value.max_length {
         return Err(invalid(
-            &file,
+            file,
+            None,
             &id,
             "value.min_length must be 1..=max_length",
         ));
     }
+    // Index among the enabled rules; a disabled bundle rule means no promotion.
     let in_bundle = match &syntax.in_bundle {
         None => None,
-        Some(target) => Some(ids.iter().position(|i| i == target).ok_or_else(|| {
-            invalid(&file, &id, format!("in_bundle names unknown rule {target}"))
-        })?),
+        Some(target) if !ids.contains(target) => {
+            return Err(invalid(
+                file,
+                None,
+                &id,
+                format!("in_bundle names unknown rule {target}"),
+            ));
+        }
+        Some(target) => enabled.iter().position(|i| i == target),
     };
     Ok(Rule {
         id,
@@ -225,7 +362,7 @@ fn compile(file: String, syntax: RuleSyntax, ids: &[String]) -> Result<Rule, Rul
         examples: syntax.examples,
         negative_examples: syntax.negative_examples,
         references: syntax.references,
-        file,
+        file: file.to_string(),
     })
 }
 

@@ -1,7 +1,7 @@
-//! Rules as written in `rules/*.toml` (and, later, config files): plain serde types, checked and
-//! compiled into [`super::Rule`] by [`super::RuleSet`].
+//! Rules as written in `rules/*.toml` and in config files' `[[custom_rules]]`: plain serde types,
+//! checked and compiled into [`super::Rule`] by [`super::RuleSet`].
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::finding::{Precision, Severity};
 
@@ -14,7 +14,7 @@ pub struct RuleFileSyntax {
 }
 
 /// One rule as written.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RuleSyntax {
     /// Stable id, `provider.kind[.detail]`, lowercase.
@@ -36,8 +36,9 @@ pub struct RuleSyntax {
     pub scope: ScopeSyntax,
     /// Lowercase keywords; the rule runs only on blobs containing one (case-insensitively).
     pub keywords: Vec<String>,
-    /// Byte regexes, each with a `secret` group and optionally a `name` group.
-    pub patterns: Vec<String>,
+    /// Byte regexes, each with a `secret` group and optionally a `name` group (with their
+    /// place in the file, for error messages).
+    pub patterns: Vec<toml::Spanned<String>>,
     /// Constraints on the secret value.
     #[serde(default)]
     pub value: ValueSyntax,
@@ -64,7 +65,7 @@ fn default_precision() -> Precision {
 }
 
 /// What a rule's `secret` group captures.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum RuleKindSyntax {
     /// The secret value itself.
@@ -77,7 +78,7 @@ pub enum RuleKindSyntax {
 }
 
 /// Which blobs a rule applies to.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ScopeSyntax {
     /// Every blob.
@@ -88,7 +89,7 @@ pub enum ScopeSyntax {
 }
 
 /// Constraints on a secret value (see `scan::value`).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ValueSyntax {
     /// Shortest accepted value (default 16).
@@ -100,7 +101,7 @@ pub struct ValueSyntax {
 }
 
 /// Context checks, by name (see `scan::context`).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ContextSyntax {
     /// At least one of these must hold (empty: no requirement).
@@ -113,7 +114,7 @@ pub struct ContextSyntax {
 
 /// A named context check, implemented in `scan::context`. Weak ties are overridden by a name
 /// or value format that says the key belongs to another service.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ContextCheck {
     /// The pattern's `name` group names VoiceInfra.

@@ -5,6 +5,7 @@
 //! snippets, the last only for blobs with findings.
 
 pub mod context;
+pub mod marker;
 pub mod prefilter;
 pub mod text;
 pub mod value;
@@ -21,6 +22,8 @@ use text::LineIndex;
 pub struct Scanner {
     rules: RuleSet,
     prefilter: Prefilter,
+    /// Globs (relative to the scanned root) of more front-end bundles, from the config.
+    extra_bundle_paths: Option<globset::GlobSet>,
 }
 
 /// Counters a worker keeps locally; merged at the end of a run.
@@ -47,7 +50,17 @@ impl Scanner {
     /// Builds the prefilter for `rules`.
     pub fn new(rules: RuleSet) -> anyhow::Result<Scanner> {
         let prefilter = Prefilter::new(&rules)?;
-        Ok(Scanner { rules, prefilter })
+        Ok(Scanner {
+            rules,
+            prefilter,
+            extra_bundle_paths: None,
+        })
+    }
+
+    /// Also treats blobs whose path (relative to the scanned root) matches `globs` as bundles.
+    pub fn with_bundle_paths(mut self, globs: Option<globset::GlobSet>) -> Scanner {
+        self.extra_bundle_paths = globs;
+        self
     }
 
     /// The rules this scanner runs.
@@ -65,6 +78,7 @@ impl Scanner {
             matches: Vec::new(),
             line_starts: Vec::new(),
             masks: Vec::new(),
+            unused_markers: Vec::new(),
             stats: ScanStats::default(),
         }
     }
@@ -87,6 +101,8 @@ pub struct Worker<'s> {
     matches: Vec<Match>,
     line_starts: Vec<usize>,
     masks: Vec<(usize, usize)>,
+    /// (path, line) of allow markers with no finding to allow, for `--verbose`.
+    pub unused_markers: Vec<(String, usize)>,
     /// What this worker has scanned so far.
     pub stats: ScanStats,
 }
@@ -107,17 +123,42 @@ impl Worker<'_> {
     }
 
     fn scan_text(&mut self, blob: &Blob, text: &[u8], out: &mut Vec<Finding>) {
-        let rules = self.scanner.rules.rules();
-        if !self
-            .scanner
-            .prefilter
-            .candidates(text, &mut self.candidates, &mut self.seen_keywords)
-        {
-            return;
+        let any_rule =
+            self.scanner
+                .prefilter
+                .candidates(text, &mut self.candidates, &mut self.seen_keywords);
+        let has_markers = self.scanner.prefilter.saw_marker(&self.seen_keywords);
+        let first_new = out.len();
+        if any_rule {
+            self.stats.num_blobs_matched_keywords += 1;
+            self.find_all(blob, text, out);
         }
-        self.stats.num_blobs_matched_keywords += 1;
-        let path = blob.origin.display_path();
-        let in_bundle = context::is_bundle(&blob.origin.display_within_root(), text);
+        if has_markers {
+            self.note_unused_markers(blob, text, &out[first_new..]);
+        }
+    }
+
+    /// Lines allowed by a marker where no finding is, for `--verbose`.
+    fn note_unused_markers(&mut self, blob: &Blob, text: &[u8], found: &[Finding]) {
+        let index = LineIndex::new(text, std::mem::take(&mut self.line_starts));
+        for line in marker::allowed_lines(text, &index) {
+            if !found.iter().any(|f| f.location.line == line) {
+                self.unused_markers.push((blob.origin.display_path(), line));
+            }
+        }
+        self.line_starts = index.into_storage();
+    }
+
+    fn find_all(&mut self, blob: &Blob, text: &[u8], out: &mut Vec<Finding>) {
+        let rules = self.scanner.rules.rules();
+        let within_root = blob.origin.display_within_root();
+        let path = within_root.as_str();
+        let in_bundle = context::is_bundle(path, text)
+            || self
+                .scanner
+                .extra_bundle_paths
+                .as_ref()
+                .is_some_and(|globs| globs.is_match(&blob.origin.within_root));
         self.matches.clear();
         for (index, rule) in rules.iter().enumerate() {
             if !self.candidates[index] || (rule.scope == Scope::Bundle && !in_bundle) {
@@ -152,7 +193,7 @@ impl Worker<'_> {
                 rules,
                 m,
                 blob,
-                &path,
+                path,
                 text,
                 &mut places,
                 in_bundle,
@@ -347,6 +388,7 @@ fn make_finding(
         snippet_raw,
         in_bundle,
         present_at_head: None,
+        allow_marker: marker::allowing(text, places.index, (m.start, m.end)),
     }
 }
 

@@ -18,6 +18,8 @@ pub struct Prefilter {
     keywords: Vec<String>,
     /// For each keyword (automaton pattern id), the rules that list it.
     rules_of_keyword: Vec<Vec<usize>>,
+    /// Keywords from this index on are allow markers.
+    first_marker: usize,
 }
 
 impl Prefilter {
@@ -36,6 +38,13 @@ impl Prefilter {
                 }
             }
         }
+        // Allow markers ride along: they select no rule, but a blob that has one is searched
+        // for them so unused markers can be listed.
+        let first_marker = keywords.len();
+        for marker in super::marker::KEYWORDS {
+            keywords.push((*marker).to_string());
+            rules_of_keyword.push(Vec::new());
+        }
         let alternation: Vec<String> = keywords.iter().map(|k| regex::escape(k)).collect();
         let automaton = regex::bytes::RegexBuilder::new(&alternation.join("|"))
             .case_insensitive(true)
@@ -45,6 +54,7 @@ impl Prefilter {
             automaton,
             keywords,
             rules_of_keyword,
+            first_marker,
         })
     }
 
@@ -85,6 +95,15 @@ impl Prefilter {
             }
         }
         any
+    }
+}
+
+impl Prefilter {
+    /// Whether the last [`Prefilter::candidates`] call (whose `seen` flags these are) saw an
+    /// allow marker.
+    pub fn saw_marker(&self, seen: &[bool]) -> bool {
+        seen.get(self.first_marker..)
+            .is_some_and(|m| m.iter().any(|&s| s))
     }
 }
 

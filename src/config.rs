@@ -1,0 +1,315 @@
+//! The config file: `--config FILE`, else `VISCAN_CONFIG`, else `.viscan.toml` at the scanned
+//! root. It quiets findings precisely (allowlists), turns rules off and on, adds custom rules in
+//! the `rules/*.toml` format, and sets the scanning knobs. Everything is checked when the file is
+//! loaded, before any scanning: an unknown key or a bad regex is an error that names the file,
+//! the line and the key.
+//!
+//! ```toml
+//! [scan]
+//! max_file_size = "50M"        # like --max-file-size
+//! min_length = 20              # shortest secret, for rules that don't set their own
+//! min_entropy = 3.8            # entropy threshold, for rules that don't set their own
+//! bundle_paths = ["web/public/js/**"]   # more globs that mark front-end bundles
+//!
+//! [rules]
+//! disable = ["voiceinfra.api-key.endpoint"]   # ids or globs (`voiceinfra.*`)
+//! enable = []                                 # turned back on after `disable`
+//!
+//! [allowlist]
+//! paths = ["tests/fixtures/**"]   # gitignore-style globs, relative to the scanned root
+//! values = ['^vi_test_']          # regexes over the secret value
+//! stopwords = ["sandbox"]         # case-insensitive substrings of the secret value
+//!
+//! [[custom_rules]]                # same fields as a rule in rules/*.toml
+//! id = "acme.deploy-token"
+//! ...
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+use crate::rules::syntax::RuleSyntax;
+use crate::rules::{RuleOptions, RuleSource, line_of};
+
+/// The file name looked for at the scanned root.
+pub const DEFAULT_FILE: &str = ".viscan.toml";
+/// The environment variable naming a config file.
+pub const ENV_VAR: &str = "VISCAN_CONFIG";
+
+/// The config file as written.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigSyntax {
+    /// Scanning knobs.
+    #[serde(default)]
+    pub scan: ScanSyntax,
+    /// Rule selection.
+    #[serde(default)]
+    pub rules: RuleSelectionSyntax,
+    /// What never to report.
+    #[serde(default)]
+    pub allowlist: AllowlistSyntax,
+    /// Rules added to the built-in ones.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub custom_rules: Vec<RuleSyntax>,
+}
+
+/// `[scan]`
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScanSyntax {
+    /// Size limit, as `--max-file-size` takes it (`--max-file-size` wins).
+    pub max_file_size: Option<String>,
+    /// Shortest secret for rules that don't set their own.
+    pub min_length: Option<usize>,
+    /// Entropy threshold for rules that don't set their own.
+    pub min_entropy: Option<f64>,
+    /// Extra globs (relative to the scanned root) of front-end bundles.
+    #[serde(default)]
+    pub bundle_paths: Vec<Spanned<String>>,
+}
+
+/// `[rules]`
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSelectionSyntax {
+    /// Rule ids or `*` globs to turn off.
+    #[serde(default)]
+    pub disable: Vec<String>,
+    /// Rule ids or globs to turn back on.
+    #[serde(default)]
+    pub enable: Vec<String>,
+}
+
+/// `[allowlist]`
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AllowlistSyntax {
+    /// Gitignore-style path globs, relative to the scanned root.
+    #[serde(default)]
+    pub paths: Vec<Spanned<String>>,
+    /// Regexes; a secret matching one is not reported.
+    #[serde(default)]
+    pub values: Vec<Spanned<String>>,
+    /// Case-insensitive substrings; a secret containing one is not reported.
+    #[serde(default)]
+    pub stopwords: Vec<String>,
+}
+
+/// A loaded config: what was written, and where it came from.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// The file, if one was found.
+    pub path: Option<PathBuf>,
+    /// Its text.
+    pub text: String,
+    /// What it says.
+    pub syntax: ConfigSyntax,
+    /// Compiled `[allowlist] values`.
+    pub allow_values: Vec<regex::bytes::Regex>,
+    /// Compiled `[scan] bundle_paths`.
+    pub bundle_paths: Option<globset::GlobSet>,
+    /// `[scan] max_file_size` in bytes.
+    pub max_file_size: Option<u64>,
+}
+
+impl Config {
+    /// Finds and loads the config: `explicit` (`--config`), else `$VISCAN_CONFIG`, else
+    /// `.viscan.toml` in `root`. No file at all is an empty config.
+    pub fn discover(explicit: Option<&Path>, root: &Path) -> anyhow::Result<Config> {
+        let from_env = std::env::var_os(ENV_VAR)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from);
+        let path = match explicit.map(Path::to_path_buf).or(from_env) {
+            Some(path) => path,
+            None => {
+                let default = root.join(DEFAULT_FILE);
+                if !default.is_file() {
+                    return Ok(Config::default());
+                }
+                default
+            }
+        };
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read config file {}", path.display()))?;
+        Config::parse(&path, text)
+    }
+
+    /// Parses and checks config `text` read from `path`.
+    pub fn parse(path: &Path, text: String) -> anyhow::Result<Config> {
+        let name = path.display().to_string();
+        let syntax: ConfigSyntax =
+            toml::from_str(&text).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+        let allow_values = syntax
+            .allowlist
+            .values
+            .iter()
+            .map(|value| {
+                regex::bytes::RegexBuilder::new(value.get_ref())
+                    .unicode(false)
+                    .build()
+                    .map_err(|e| {
+                        anyhow::anyhow!(
+                            "{name}:{}: allowlist.values: bad regex {:?}: {e}",
+                            line_of(&text, value.span().start),
+                            value.get_ref()
+                        )
+                    })
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let bundle_paths = if syntax.scan.bundle_paths.is_empty() {
+            None
+        } else {
+            let mut builder = globset::GlobSetBuilder::new();
+            for glob in &syntax.scan.bundle_paths {
+                builder.add(globset::Glob::new(glob.get_ref()).map_err(|e| {
+                    anyhow::anyhow!(
+                        "{name}:{}: scan.bundle_paths: {e}",
+                        line_of(&text, glob.span().start)
+                    )
+                })?);
+            }
+            Some(builder.build()?)
+        };
+        for glob in &syntax.allowlist.paths {
+            globset::Glob::new(glob.get_ref().trim_start_matches('/').trim_end_matches('/'))
+                .map_err(|e| {
+                    anyhow::anyhow!(
+                        "{name}:{}: allowlist.paths: {e}",
+                        line_of(&text, glob.span().start)
+                    )
+                })?;
+        }
+        let max_file_size = match &syntax.scan.max_file_size {
+            None => None,
+            Some(size) => Some(
+                parse_size(size).map_err(|e| anyhow::anyhow!("{name}: scan.max_file_size: {e}"))?,
+            ),
+        };
+        if let Some(entropy) = syntax.scan.min_entropy {
+            if !(0.0..=8.0).contains(&entropy) {
+                bail!("{name}: scan.min_entropy must be between 0 and 8 bits per character");
+            }
+        }
+        Ok(Config {
+            path: Some(path.to_path_buf()),
+            text,
+            syntax,
+            allow_values,
+            bundle_paths,
+            max_file_size,
+        })
+    }
+
+    /// Rule adjustments and custom rules, for [`crate::rules::RuleSet::load`].
+    pub fn rule_parts(&self) -> (Vec<RuleSource<'_>>, RuleOptions) {
+        let file = self
+            .path
+            .as_ref()
+            .map_or_else(String::new, |p| p.display().to_string());
+        let sources = if self.syntax.custom_rules.is_empty() {
+            Vec::new()
+        } else {
+            vec![RuleSource {
+                file: file.clone(),
+                text: &self.text,
+                rules: self.syntax.custom_rules.clone(),
+            }]
+        };
+        let options = RuleOptions {
+            disable: self.syntax.rules.disable.clone(),
+            enable: self.syntax.rules.enable.clone(),
+            min_length: self.syntax.scan.min_length,
+            min_entropy: self.syntax.scan.min_entropy,
+            origin: file,
+        };
+        (sources, options)
+    }
+
+    /// The effective config as TOML, for `viscan config show`.
+    pub fn to_toml(&self) -> anyhow::Result<String> {
+        let mut shown = self.syntax.clone();
+        shown
+            .scan
+            .max_file_size
+            .get_or_insert_with(|| DEFAULT_MAX_FILE_SIZE.to_string());
+        let source = match &self.path {
+            Some(path) => format!("# from {}\n", path.display()),
+            None => "# no config file found: defaults\n".to_string(),
+        };
+        Ok(format!("{source}{}", toml::to_string_pretty(&shown)?))
+    }
+}
+
+/// `--max-file-size` when neither flag nor config sets it.
+pub const DEFAULT_MAX_FILE_SIZE: &str = "100M";
+
+/// Parses `123`, `64K`, `10M`, `1G` (powers of 1024; a trailing `B`/`iB` is allowed).
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let upper = text.trim().to_ascii_uppercase();
+    let trimmed = upper
+        .strip_suffix("IB")
+        .or_else(|| upper.strip_suffix('B'))
+        .unwrap_or(&upper);
+    let (digits, multiplier) = match trimmed.chars().last() {
+        Some('K') => (&trimmed[..trimmed.len() - 1], 1u64 << 10),
+        Some('M') => (&trimmed[..trimmed.len() - 1], 1 << 20),
+        Some('G') => (&trimmed[..trimmed.len() - 1], 1 << 30),
+        _ => (trimmed, 1),
+    };
+    digits
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(multiplier))
+        .ok_or_else(|| format!("invalid size {text:?}: use bytes or a K, M or G suffix"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> anyhow::Result<Config> {
+        Config::parse(Path::new("cfg.toml"), text.to_string())
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("100"), Ok(100));
+        assert_eq!(parse_size("64K"), Ok(65536));
+        assert_eq!(parse_size("10MB"), Ok(10 << 20));
+        assert_eq!(parse_size("1GiB"), Ok(1 << 30));
+        assert!(parse_size("ten").is_err());
+    }
+
+    #[test]
+    fn errors_name_file_line_and_key() {
+        let err = parse("[scan]\nmax_file_size = \"1M\"\nbogus = 1\n").unwrap_err();
+        let text = format!("{err:#}");
+        assert!(
+            text.contains("cfg.toml") && text.contains("line 3") && text.contains("bogus"),
+            "{text}"
+        );
+        let err = parse("[allowlist]\nvalues = [\n  'ok',\n  '(unclosed',\n]\n").unwrap_err();
+        let text = format!("{err:#}");
+        assert!(
+            text.starts_with("cfg.toml:4: allowlist.values: bad regex"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn empty_config_is_the_default() {
+        let config = parse("").expect("empty config");
+        assert!(config.allow_values.is_empty());
+        assert!(
+            config
+                .to_toml()
+                .expect("toml")
+                .contains("max_file_size = \"100M\"")
+        );
+    }
+}
