@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use viscan::app::{
-    Command, HistorySettings, HookSettings, OutputSettings, ScanSettings, Settings, StagedSettings,
+    Command, FilterSettings, HistorySettings, HookSettings, OutputSettings, ScanSettings, Settings,
+    StagedSettings,
 };
 use viscan::report::Format;
 use viscan::source::git::HistoryOptions;
@@ -37,6 +38,57 @@ enum CliCommand {
         #[command(subcommand)]
         command: HookCommand,
     },
+    /// Write the current findings as a baseline file (no secrets in it); `--baseline FILE`
+    /// then reports only new findings.
+    Baseline {
+        #[command(subcommand)]
+        source: BaselineSource,
+    },
+    /// Inspect the configuration.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum BaselineSource {
+    /// Baseline of a files scan (`-o FILE`, default .viscan-baseline.json).
+    Scan(ScanArgs),
+    /// Baseline of a history audit.
+    History(HistoryArgs),
+    /// Baseline of what is staged.
+    Staged(StagedArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// Print the effective config (file found, defaults filled in) as TOML.
+    Show {
+        #[command(flatten)]
+        config: ConfigArg,
+    },
+}
+
+/// Which config file to use.
+#[derive(Debug, Args)]
+struct ConfigArg {
+    /// Config file [default: $VISCAN_CONFIG, else .viscan.toml at the scanned root].
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
+/// Config, ignore file and baseline.
+#[derive(Debug, Args)]
+struct FilterArgs {
+    #[command(flatten)]
+    config: ConfigArg,
+    /// Hide the findings listed in this baseline file (see `viscan baseline`).
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Ignore file of path globs and fingerprints [default: .viscanignore at the scanned root].
+    #[arg(long, value_name = "FILE")]
+    ignore_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -69,9 +121,12 @@ struct HistoryArgs {
     /// Number of scanning threads [default: number of CPUs].
     #[arg(long, short = 'j', value_name = "N")]
     threads: Option<usize>,
-    /// Skip blobs larger than this (with a warning): bytes, or with K, M, G suffix.
-    #[arg(long, value_name = "SIZE", default_value = "100M", value_parser = parse_size)]
-    max_file_size: u64,
+    /// Skip blobs larger than this (with a warning): bytes, or with K, M, G suffix
+    /// [default: the config's, else 100M].
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    max_file_size: Option<u64>,
+    #[command(flatten)]
+    filters: FilterArgs,
     #[command(flatten)]
     output: OutputArgs,
 }
@@ -81,9 +136,11 @@ struct StagedArgs {
     /// The repository. Without it, the repository is found as git does for hooks (GIT_DIR,
     /// GIT_INDEX_FILE, or the current directory).
     repo: Option<PathBuf>,
-    /// Skip blobs larger than this (with a warning).
-    #[arg(long, value_name = "SIZE", default_value = "100M", value_parser = parse_size)]
-    max_file_size: u64,
+    /// Skip blobs larger than this (with a warning) [default: the config's, else 100M].
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    max_file_size: Option<u64>,
+    #[command(flatten)]
+    filters: FilterArgs,
     #[command(flatten)]
     output: OutputArgs,
 }
@@ -91,17 +148,25 @@ struct StagedArgs {
 #[derive(Debug, Subcommand)]
 enum RulesCommand {
     /// List every rule: id, severity, name.
-    List,
+    List {
+        #[command(flatten)]
+        config: ConfigArg,
+    },
     /// Show one rule in full.
     Show {
         /// The rule id, e.g. voiceinfra.api-key.header.
         id: String,
+        #[command(flatten)]
+        config: ConfigArg,
     },
-    /// Compile every rule, check ids, and run every example and negative example.
+    /// Compile every rule (with the config's custom rules), check ids, and run every example
+    /// and negative example.
     Check {
         /// Print the totals even when everything passes.
         #[arg(short, long)]
         verbose: bool,
+        #[command(flatten)]
+        config: ConfigArg,
     },
 }
 
@@ -113,6 +178,8 @@ struct ScanArgs {
     paths: Vec<PathBuf>,
     #[command(flatten)]
     walk: WalkArgs,
+    #[command(flatten)]
+    filters: FilterArgs,
     #[command(flatten)]
     output: OutputArgs,
 }
@@ -126,9 +193,10 @@ struct WalkArgs {
     /// Do not honour .gitignore, .ignore or .viscanignore.
     #[arg(long)]
     no_ignore: bool,
-    /// Skip files larger than this (with a warning): bytes, or with K, M, G suffix.
-    #[arg(long, value_name = "SIZE", default_value = "100M", value_parser = parse_size)]
-    max_file_size: u64,
+    /// Skip files larger than this (with a warning): bytes, or with K, M, G suffix
+    /// [default: the config's, else 100M].
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    max_file_size: Option<u64>,
 }
 
 /// How to report.
@@ -165,71 +233,117 @@ enum FormatArg {
 impl Cli {
     /// Validates the arguments into settings.
     pub fn into_settings(self) -> anyhow::Result<Settings> {
-        let quiet_output = OutputSettings {
+        Ok(match self.command {
+            CliCommand::Scan(args) => scan_settings(args)?,
+            CliCommand::History(args) => history_settings(args)?,
+            CliCommand::Staged(args) => staged_settings(args),
+            CliCommand::Baseline { source } => {
+                let mut settings = match source {
+                    BaselineSource::Scan(args) => scan_settings(args)?,
+                    BaselineSource::History(args) => history_settings(args)?,
+                    BaselineSource::Staged(args) => staged_settings(args),
+                };
+                let out = settings
+                    .output
+                    .output
+                    .take()
+                    .unwrap_or_else(|| PathBuf::from(DEFAULT_BASELINE));
+                settings.output.baseline_out = Some(out);
+                settings
+            }
+            CliCommand::Rules { command } => match command {
+                RulesCommand::List { config } => plain(Command::RulesList, config, false),
+                RulesCommand::Show { id, config } => plain(Command::RulesShow(id), config, false),
+                RulesCommand::Check { verbose, config } => {
+                    plain(Command::RulesCheck, config, verbose)
+                }
+            },
+            CliCommand::Config {
+                command: ConfigCommand::Show { config },
+            } => plain(Command::ConfigShow, config, false),
+            CliCommand::Hook {
+                command: HookCommand::Install { repo, force },
+            } => plain(
+                Command::HookInstall(HookSettings { repo, force }),
+                ConfigArg { config: None },
+                false,
+            ),
+        })
+    }
+}
+
+/// The baseline file `viscan baseline` writes without `-o`.
+const DEFAULT_BASELINE: &str = ".viscan-baseline.json";
+
+/// Settings of a command that prints plain text (rules, config, hooks).
+fn plain(command: Command, config: ConfigArg, verbose: bool) -> Settings {
+    Settings {
+        command,
+        output: OutputSettings {
             format: Format::Text,
             output: None,
             show_secrets: false,
             color: false,
             quiet: false,
-            verbose: false,
-        };
-        Ok(match self.command {
-            CliCommand::History(args) => Settings {
-                command: Command::History(HistorySettings {
-                    history: HistoryOptions {
-                        repo: args.repo,
-                        range: args.range,
-                        since: args.since,
-                        branch: args.branch,
-                    },
-                    threads: thread_count(args.threads)?,
-                    max_file_size: args.max_file_size,
-                }),
-                output: args.output.into_settings(),
+            verbose,
+            baseline_out: None,
+        },
+        filters: FilterSettings {
+            config: config.config,
+            ..FilterSettings::default()
+        },
+    }
+}
+
+fn scan_settings(args: ScanArgs) -> anyhow::Result<Settings> {
+    Ok(Settings {
+        command: Command::Scan(ScanSettings {
+            paths: args.paths,
+            threads: thread_count(args.walk.threads)?,
+            no_ignore: args.walk.no_ignore,
+            max_file_size: args.walk.max_file_size,
+        }),
+        output: args.output.into_settings(),
+        filters: args.filters.into_settings(args.walk.no_ignore),
+    })
+}
+
+fn history_settings(args: HistoryArgs) -> anyhow::Result<Settings> {
+    Ok(Settings {
+        command: Command::History(HistorySettings {
+            history: HistoryOptions {
+                repo: args.repo,
+                range: args.range,
+                since: args.since,
+                branch: args.branch,
             },
-            CliCommand::Staged(args) => Settings {
-                command: Command::Staged(StagedSettings {
-                    repo: args.repo,
-                    max_file_size: args.max_file_size,
-                }),
-                output: args.output.into_settings(),
-            },
-            CliCommand::Hook {
-                command: HookCommand::Install { repo, force },
-            } => Settings {
-                command: Command::HookInstall(HookSettings { repo, force }),
-                output: quiet_output,
-            },
-            CliCommand::Scan(args) => {
-                let threads = thread_count(args.walk.threads)?;
-                Settings {
-                    command: Command::Scan(ScanSettings {
-                        paths: args.paths,
-                        threads,
-                        no_ignore: args.walk.no_ignore,
-                        max_file_size: args.walk.max_file_size,
-                    }),
-                    output: args.output.into_settings(),
-                }
-            }
-            CliCommand::Rules { command } => match command {
-                RulesCommand::List => Settings {
-                    command: Command::RulesList,
-                    output: quiet_output,
-                },
-                RulesCommand::Show { id } => Settings {
-                    command: Command::RulesShow(id),
-                    output: quiet_output,
-                },
-                RulesCommand::Check { verbose } => Settings {
-                    command: Command::RulesCheck,
-                    output: OutputSettings {
-                        verbose,
-                        ..quiet_output
-                    },
-                },
-            },
-        })
+            threads: thread_count(args.threads)?,
+            max_file_size: args.max_file_size,
+        }),
+        output: args.output.into_settings(),
+        filters: args.filters.into_settings(false),
+    })
+}
+
+fn staged_settings(args: StagedArgs) -> Settings {
+    Settings {
+        command: Command::Staged(StagedSettings {
+            repo: args.repo,
+            max_file_size: args.max_file_size,
+        }),
+        output: args.output.into_settings(),
+        filters: args.filters.into_settings(false),
+    }
+}
+
+impl FilterArgs {
+    fn into_settings(self, no_ignore: bool) -> FilterSettings {
+        FilterSettings {
+            config: self.config.config,
+            ignore_file: self.ignore_file,
+            baseline: self.baseline,
+            no_ignore_file: no_ignore,
+        }
     }
 }
 
@@ -260,43 +374,18 @@ impl OutputArgs {
             color: !self.no_color && !no_color_env,
             quiet: self.quiet,
             verbose: self.verbose,
+            baseline_out: None,
         }
     }
 }
 
-/// Parses `123`, `64K`, `10M`, `1G` (powers of 1024; a trailing `B`/`iB` is allowed).
 fn parse_size(text: &str) -> Result<u64, String> {
-    let upper = text.trim().to_ascii_uppercase();
-    let trimmed = upper
-        .strip_suffix("IB")
-        .or_else(|| upper.strip_suffix('B'))
-        .unwrap_or(&upper);
-    let (digits, multiplier) = match trimmed.chars().last() {
-        Some('K') => (&trimmed[..trimmed.len() - 1], 1u64 << 10),
-        Some('M') => (&trimmed[..trimmed.len() - 1], 1 << 20),
-        Some('G') => (&trimmed[..trimmed.len() - 1], 1 << 30),
-        _ => (trimmed, 1),
-    };
-    digits
-        .trim()
-        .parse::<u64>()
-        .ok()
-        .and_then(|n| n.checked_mul(multiplier))
-        .ok_or_else(|| format!("invalid size {text:?}: use bytes or a K, M or G suffix"))
+    viscan::config::parse_size(text)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sizes() {
-        assert_eq!(parse_size("100"), Ok(100));
-        assert_eq!(parse_size("64K"), Ok(65536));
-        assert_eq!(parse_size("10MB"), Ok(10 << 20));
-        assert_eq!(parse_size("1GiB"), Ok(1 << 30));
-        assert!(parse_size("ten").is_err());
-    }
 
     #[test]
     fn cli_is_well_formed() {

@@ -15,9 +15,8 @@ use std::time::Instant;
 use anyhow::Context;
 use git2::Oid;
 
-use super::{HistorySettings, OutputSettings, exit_status, write_report};
+use super::{HistorySettings, Run};
 use crate::blob::{Blob, Origin};
-use crate::diag;
 use crate::exit::ExitStatus;
 use crate::finding::{Finding, Fingerprint};
 use crate::report::{Summary, text::human_bytes};
@@ -33,19 +32,19 @@ struct Part {
     /// Findings of each blob that had any, located at the blob's first path.
     by_blob: Vec<(Oid, Vec<Finding>)>,
     stats: ScanStats,
+    /// Allow markers with nothing to allow (first path of their blob).
+    unused_markers: Vec<(String, usize)>,
 }
 
-pub(super) fn run(
-    scanner: &Scanner,
-    settings: &HistorySettings,
-    output: &OutputSettings,
-) -> anyhow::Result<ExitStatus> {
+pub(super) fn run(ctx: &Run<'_>, settings: &HistorySettings) -> anyhow::Result<ExitStatus> {
     let started = Instant::now();
+    let scanner = &ctx.scanner;
+    let max_file_size = ctx.max_file_size;
     let git_dir = git::git_dir(&settings.history.repo)?;
-    let progress = Progress::new(output.quiet);
-    let (index, parts) = index_and_scan(scanner, settings, &git_dir, &progress)?;
+    let progress = Progress::new(ctx.output.quiet);
+    let (index, parts) = index_and_scan(scanner, settings, max_file_size, &git_dir, &progress)?;
     progress.finish();
-    if output.verbose {
+    if ctx.output.verbose {
         eprintln!(
             "viscan: {} commits, {} unique blobs in {:.3}s",
             index.num_commits,
@@ -55,9 +54,11 @@ pub(super) fn run(
     }
     let mut stats = ScanStats::default();
     let mut by_blob: HashMap<Oid, Vec<Finding>> = HashMap::new();
+    let mut unused_markers = Vec::new();
     for part in parts {
         stats.merge(&part.stats);
         by_blob.extend(part.by_blob);
+        unused_markers.extend(part.unused_markers);
     }
 
     // Present at HEAD: the secret is found in a blob of HEAD's tree. HEAD blobs outside the
@@ -79,7 +80,7 @@ pub(super) fn run(
         let part = scan_jobs(
             scanner,
             &git_dir,
-            settings.max_file_size,
+            max_file_size,
             &Progress::new(true),
             || rest.lock().ok().and_then(|mut jobs| jobs.next()),
         );
@@ -112,23 +113,20 @@ pub(super) fn run(
             }
         }
     }
-    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     let summary = Summary {
         num_files: stats.num_blobs,
         num_commits: Some(index.num_commits),
         num_bytes: stats.num_bytes,
-        had_errors: diag::errored(),
-        elapsed: started.elapsed(),
         ..Summary::default()
     };
-    write_report(scanner.rules(), &findings, &summary, output)?;
-    Ok(exit_status(&findings))
+    ctx.finish(findings, summary, unused_markers)
 }
 
 /// Walks history on this thread and scans the blobs it announces on the pool meanwhile.
 fn index_and_scan(
     scanner: &Scanner,
     settings: &HistorySettings,
+    max_file_size: u64,
     git_dir: &Path,
     progress: &Progress,
 ) -> anyhow::Result<(git::HistoryIndex, Vec<Part>)> {
@@ -144,7 +142,7 @@ fn index_and_scan(
         for _ in 0..settings.threads {
             scope.spawn(|_| {
                 let next = || receiver.lock().ok().and_then(|r| r.recv().ok());
-                let part = scan_jobs(scanner, git_dir, settings.max_file_size, progress, next);
+                let part = scan_jobs(scanner, git_dir, max_file_size, progress, next);
                 if let Ok(mut parts) = parts.lock() {
                     parts.push(part);
                 }
@@ -195,6 +193,7 @@ fn scan_jobs(
         }
     }
     part.stats = worker.stats;
+    part.unused_markers = worker.unused_markers;
     part
 }
 

@@ -15,7 +15,9 @@ use std::time::Instant;
 
 use anyhow::Context;
 
+use crate::allow::{Allow, Baseline, IgnoreFile};
 use crate::blob::{Blob, Origin};
+use crate::config::Config;
 use crate::diag;
 use crate::exit::ExitStatus;
 use crate::finding::Finding;
@@ -33,6 +35,21 @@ pub struct Settings {
     pub command: Command,
     /// Where and how to write the report.
     pub output: OutputSettings,
+    /// Config, ignore file and baseline.
+    pub filters: FilterSettings,
+}
+
+/// Where the config, the ignore file and the baseline come from.
+#[derive(Debug, Clone, Default)]
+pub struct FilterSettings {
+    /// `--config FILE` (else `$VISCAN_CONFIG`, else `.viscan.toml` at the scanned root).
+    pub config: Option<PathBuf>,
+    /// `--ignore-file FILE` (else `.viscanignore` at the scanned root).
+    pub ignore_file: Option<PathBuf>,
+    /// `--baseline FILE`: hide the findings it lists.
+    pub baseline: Option<PathBuf>,
+    /// Whether to skip `.viscanignore` (`--no-ignore`).
+    pub no_ignore_file: bool,
 }
 
 /// The subcommands.
@@ -52,6 +69,8 @@ pub enum Command {
     Staged(StagedSettings),
     /// Install the git pre-commit hook.
     HookInstall(HookSettings),
+    /// Print the effective config.
+    ConfigShow,
 }
 
 /// Options of `viscan history`.
@@ -61,8 +80,8 @@ pub struct HistorySettings {
     pub history: HistoryOptions,
     /// Worker threads.
     pub threads: usize,
-    /// Larger blobs are skipped with a warning.
-    pub max_file_size: u64,
+    /// Larger blobs are skipped with a warning (default: config, else 100M).
+    pub max_file_size: Option<u64>,
 }
 
 /// Options of `viscan staged`.
@@ -71,8 +90,8 @@ pub struct StagedSettings {
     /// Repository; `None` means "as git says" (`GIT_DIR`, `GIT_INDEX_FILE`, or discovery from
     /// the current directory).
     pub repo: Option<PathBuf>,
-    /// Larger blobs are skipped with a warning.
-    pub max_file_size: u64,
+    /// Larger blobs are skipped with a warning (default: config, else 100M).
+    pub max_file_size: Option<u64>,
 }
 
 /// Options of `viscan hook install`.
@@ -93,8 +112,8 @@ pub struct ScanSettings {
     pub threads: usize,
     /// Whether to disregard ignore files.
     pub no_ignore: bool,
-    /// Larger files are skipped with a warning.
-    pub max_file_size: u64,
+    /// Larger files are skipped with a warning (default: config, else 100M).
+    pub max_file_size: Option<u64>,
 }
 
 /// Report options shared by every command that reports findings.
@@ -112,21 +131,147 @@ pub struct OutputSettings {
     pub quiet: bool,
     /// More detail on stderr.
     pub verbose: bool,
+    /// `viscan baseline`: write the findings as a baseline file here instead of a report.
+    pub baseline_out: Option<PathBuf>,
 }
 
 /// Runs one command.
 pub fn run(settings: Settings) -> anyhow::Result<ExitStatus> {
     diag::set_quiet(settings.output.quiet);
-    let rules = RuleSet::builtin().context("failed to load the built-in rules")?;
-    let scanner = Scanner::new(rules).context("failed to build the keyword prefilter")?;
+    let root = settings.command.root();
+    let config = Config::discover(settings.filters.config.as_deref(), &root)?;
+    if let Command::ConfigShow = settings.command {
+        print!("{}", config.to_toml()?);
+        return Ok(ExitStatus::Clean);
+    }
+    let (custom_rules, rule_options) = config.rule_parts();
+    let rules = RuleSet::load(custom_rules, &rule_options)?;
+    let scanner = Scanner::new(rules)
+        .context("failed to build the keyword prefilter")?
+        .with_bundle_paths(config.bundle_paths.clone());
+    let ignore_file = if settings.filters.no_ignore_file && settings.filters.ignore_file.is_none() {
+        None
+    } else {
+        IgnoreFile::discover(settings.filters.ignore_file.as_deref(), &root)?
+    };
+    let baseline = match &settings.filters.baseline {
+        Some(path) => Some((path.clone(), Baseline::load(path)?)),
+        None => None,
+    };
+    let allow = Allow::new(&config, ignore_file, baseline, &root)?;
+    let max_file_size = settings
+        .command
+        .max_file_size()
+        .or(config.max_file_size)
+        .unwrap_or(DEFAULT_MAX_FILE_SIZE);
+    let ctx = Run {
+        scanner,
+        allow,
+        output: &settings.output,
+        max_file_size,
+        started: Instant::now(),
+    };
     match &settings.command {
-        Command::Scan(scan) => run_scan(&scanner, scan, &settings.output),
-        Command::RulesList => rules::list(&scanner),
-        Command::RulesShow(id) => rules::show(&scanner, id),
-        Command::RulesCheck => rules::check(&scanner, settings.output.verbose),
-        Command::History(history) => history::run(&scanner, history, &settings.output),
-        Command::Staged(staged) => staged::run(&scanner, staged, &settings.output),
+        Command::Scan(scan) => run_scan(&ctx, scan),
+        Command::RulesList => rules::list(&ctx.scanner),
+        Command::RulesShow(id) => rules::show(&ctx.scanner, id),
+        Command::RulesCheck => rules::check(&ctx.scanner, settings.output.verbose),
+        Command::History(history) => history::run(&ctx, history),
+        Command::Staged(staged) => staged::run(&ctx, staged),
         Command::HookInstall(hook) => crate::hook::install(&hook.repo, hook.force),
+        Command::ConfigShow => Ok(ExitStatus::Clean),
+    }
+}
+
+/// 100 MiB: larger files and blobs are skipped with a warning unless configured otherwise.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 100 << 20;
+
+impl Command {
+    /// The directory whose `.viscan.toml` and `.viscanignore` apply.
+    fn root(&self) -> PathBuf {
+        let dir = |p: &Path| {
+            if p.is_dir() {
+                p.to_path_buf()
+            } else {
+                PathBuf::from(".")
+            }
+        };
+        match self {
+            Command::Scan(scan) => scan
+                .paths
+                .iter()
+                .find(|p| *p != Path::new("-"))
+                .map_or_else(|| PathBuf::from("."), |p| dir(p)),
+            Command::History(history) => dir(&history.history.repo),
+            Command::Staged(staged) => staged
+                .repo
+                .as_deref()
+                .map_or_else(|| PathBuf::from("."), dir),
+            _ => PathBuf::from("."),
+        }
+    }
+
+    fn max_file_size(&self) -> Option<u64> {
+        match self {
+            Command::Scan(scan) => scan.max_file_size,
+            Command::History(history) => history.max_file_size,
+            Command::Staged(staged) => staged.max_file_size,
+            _ => None,
+        }
+    }
+}
+
+/// What every reporting command shares: the scanner, suppression, output settings.
+pub(crate) struct Run<'a> {
+    pub(crate) scanner: Scanner,
+    pub(crate) allow: Allow,
+    pub(crate) output: &'a OutputSettings,
+    pub(crate) max_file_size: u64,
+    pub(crate) started: Instant,
+}
+
+impl Run<'_> {
+    /// Drops suppressed findings, orders the rest, and writes the report (or the baseline);
+    /// returns the exit status.
+    pub(crate) fn finish(
+        &self,
+        findings: Vec<Finding>,
+        mut summary: Summary,
+        mut unused_markers: Vec<(String, usize)>,
+    ) -> anyhow::Result<ExitStatus> {
+        let (mut findings, suppressed) = self.allow.apply(findings);
+        findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        summary.suppressed = suppressed;
+        summary.had_errors = diag::errored();
+        summary.elapsed = self.started.elapsed();
+        if self.output.verbose {
+            for entry in self.allow.unused() {
+                eprintln!("viscan: unused: {entry}");
+            }
+            unused_markers.sort();
+            unused_markers.dedup();
+            for (path, line) in unused_markers {
+                eprintln!("viscan: unused: {path}:{line}: allow marker with no finding to allow");
+            }
+        }
+        if let Some(path) = &self.output.baseline_out {
+            let baseline = Baseline::of(&findings);
+            let bytes = baseline.to_bytes()?;
+            write_atomically(path, |out| out.write_all(&bytes))
+                .with_context(|| format!("failed to write {}", path.display()))?;
+            eprintln!(
+                "viscan: wrote {} findings to {}",
+                baseline.findings.len(),
+                path.display()
+            );
+            return Ok(if diag::errored() {
+                ExitStatus::Error
+            } else {
+                ExitStatus::Clean
+            });
+        }
+        write_report(self.scanner.rules(), &findings, &summary, self.output)?;
+        Ok(exit_status(&findings))
     }
 }
 
@@ -135,6 +280,7 @@ pub fn run(settings: Settings) -> anyhow::Result<ExitStatus> {
 struct Collected {
     findings: Vec<Finding>,
     stats: ScanStats,
+    unused_markers: Vec<(String, usize)>,
 }
 
 /// One per walker thread: owns a worker and hands its results over when the thread is done.
@@ -149,16 +295,15 @@ impl Drop for ThreadScan<'_> {
         if let Ok(mut collected) = self.sink.lock() {
             collected.findings.append(&mut self.findings);
             collected.stats.merge(&self.worker.stats);
+            collected
+                .unused_markers
+                .append(&mut self.worker.unused_markers);
         }
     }
 }
 
-fn run_scan(
-    scanner: &Scanner,
-    scan: &ScanSettings,
-    output: &OutputSettings,
-) -> anyhow::Result<ExitStatus> {
-    let started = Instant::now();
+fn run_scan(ctx: &Run<'_>, scan: &ScanSettings) -> anyhow::Result<ExitStatus> {
+    let scanner = &ctx.scanner;
     let read_stdin = scan.paths.iter().any(|p| p == Path::new("-"));
     let roots: Vec<PathBuf> = scan
         .paths
@@ -181,9 +326,24 @@ fn run_scan(
         roots,
         no_ignore: scan.no_ignore,
         threads: scan.threads,
-        max_file_size: scan.max_file_size,
+        max_file_size: ctx.max_file_size,
     };
-    let fs_report = fs_source::walk(&options, || {
+    let own_files: Vec<PathBuf> = ctx
+        .allow
+        .own_files
+        .iter()
+        .filter_map(|p| p.canonicalize().ok())
+        .collect();
+    let skip = |root: &Path, path: &Path, is_dir: bool| {
+        let relative = path.strip_prefix(root).unwrap_or(path);
+        ctx.allow.skips_path(relative, is_dir)
+            || (!is_dir
+                && own_files.iter().any(|own| {
+                    own.file_name() == path.file_name()
+                        && path.canonicalize().ok().as_ref() == Some(own)
+                }))
+    };
+    let fs_report = fs_source::walk(&options, &skip, || {
         let mut state = ThreadScan {
             worker: scanner.worker(),
             findings: Vec::new(),
@@ -207,11 +367,11 @@ fn run_scan(
         }
     }
     let Collected {
-        mut findings,
+        findings,
         stats,
+        unused_markers,
     } = sink.into_inner().unwrap_or_default();
-    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    if output.verbose {
+    if ctx.output.verbose {
         eprintln!(
             "viscan: {} blobs, {} with rule keywords",
             stats.num_blobs, stats.num_blobs_matched_keywords
@@ -223,16 +383,14 @@ fn run_scan(
         num_bytes: stats.num_bytes,
         num_skipped_binary: fs_report.num_skipped_binary,
         num_skipped_large: fs_report.num_skipped_large,
-        had_errors: diag::errored(),
-        elapsed: started.elapsed(),
         ignored_build_dirs: fs_report
             .ignored_build_dirs
             .iter()
             .map(|d| Origin::file(d).display_path())
             .collect(),
+        ..Summary::default()
     };
-    write_report(scanner.rules(), &findings, &summary, output)?;
-    Ok(exit_status(&findings))
+    ctx.finish(findings, summary, unused_markers)
 }
 
 pub(crate) fn exit_status(findings: &[Finding]) -> ExitStatus {

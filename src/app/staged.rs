@@ -2,25 +2,17 @@
 //! scans each whole (so context on unchanged lines counts) and reports only findings on the lines
 //! the commit adds.
 
-use std::time::Instant;
-
 use super::history::read_git_blob;
-use super::{OutputSettings, StagedSettings, exit_status, write_report};
+use super::{Run, StagedSettings};
 use crate::blob::{Blob, Origin};
-use crate::diag;
 use crate::exit::ExitStatus;
 use crate::report::{Format, Summary};
-use crate::scan::Scanner;
 use crate::source::git;
 
-pub(super) fn run(
-    scanner: &Scanner,
-    settings: &StagedSettings,
-    output: &OutputSettings,
-) -> anyhow::Result<ExitStatus> {
-    let started = Instant::now();
+pub(super) fn run(ctx: &Run<'_>, settings: &StagedSettings) -> anyhow::Result<ExitStatus> {
+    let output = ctx.output;
     let (reader, changes) = git::staged_changes(settings.repo.as_deref())?;
-    let mut worker = scanner.worker();
+    let mut worker = ctx.scanner.worker();
     let mut blob = Blob {
         bytes: Vec::new(),
         origin: Origin::file(""),
@@ -32,7 +24,7 @@ pub(super) fn run(
             &reader,
             change.id,
             &change.path,
-            settings.max_file_size,
+            ctx.max_file_size,
             &mut blob.bytes,
         ) {
             continue;
@@ -45,21 +37,27 @@ pub(super) fn run(
                 .is_ok_and(|line| change.added_lines.binary_search(&line).is_ok())
         }));
     }
-    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     let summary = Summary {
         num_files: worker.stats.num_blobs,
         num_bytes: worker.stats.num_bytes,
-        had_errors: diag::errored(),
-        elapsed: started.elapsed(),
         ..Summary::default()
     };
-    write_report(scanner.rules(), &findings, &summary, output)?;
-    if !findings.is_empty() && output.format == Format::Text && output.output.is_none() {
+    let status = ctx.finish(
+        findings,
+        summary,
+        std::mem::take(&mut worker.unused_markers),
+    )?;
+    let blocked = status == ExitStatus::Findings;
+    if blocked
+        && output.format == Format::Text
+        && output.output.is_none()
+        && output.baseline_out.is_none()
+    {
         eprintln!(
             "viscan: commit blocked: remove the secrets above from the staged files. \
              `git commit --no-verify` skips this check, but CI runs `viscan history` and will \
              still find them."
         );
     }
-    Ok(exit_status(&findings))
+    Ok(status)
 }

@@ -12,7 +12,8 @@
 //!     "findings": 3, "files": 120, "bytes": 52311,
 //!     "commits": 40,                          history only; "files" then counts unique blobs
 //!     "skipped_binary": 2, "skipped_large": 0, "errors": false,
-//!     "elapsed_seconds": 0.012, "ignored_build_dirs": ["dist"]
+//!     "elapsed_seconds": 0.012, "ignored_build_dirs": ["dist"],
+//!     "suppressed": { "inline": 1, "ignore_file": 0, "allowlist": 0, "baseline": 2 }
 //!   }
 //! }
 //! ```
@@ -121,6 +122,7 @@ struct JsonSummary<'a> {
     errors: bool,
     elapsed_seconds: f64,
     ignored_build_dirs: &'a [String],
+    suppressed: crate::allow::Suppressed,
 }
 
 #[derive(Serialize)]
@@ -150,6 +152,7 @@ pub fn write(input: &ReportInput<'_>, out: &mut dyn Write) -> io::Result<()> {
             errors: summary.had_errors,
             elapsed_seconds: (summary.elapsed.as_secs_f64() * 1000.0).round() / 1000.0,
             ignored_build_dirs: &summary.ignored_build_dirs,
+            suppressed: summary.suppressed,
         },
     };
     serde_json::to_writer_pretty(&mut *out, &report)?;

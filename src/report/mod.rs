@@ -46,6 +46,8 @@ pub struct Summary {
     pub elapsed: Duration,
     /// Git-ignored build-output folders the scan did not enter.
     pub ignored_build_dirs: Vec<String>,
+    /// Findings dropped by inline markers, the ignore file, the allowlist and the baseline.
+    pub suppressed: crate::allow::Suppressed,
 }
 
 /// Everything a report needs.

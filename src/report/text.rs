@@ -115,6 +115,20 @@ pub fn write(input: &ReportInput<'_>, out: &mut dyn Write) -> io::Result<()> {
             ""
         },
     )?;
+    let hidden = summary.suppressed;
+    if hidden.total() > 0 {
+        let parts: Vec<String> = [
+            (hidden.baseline, "by the baseline"),
+            (hidden.inline, "by inline allow markers"),
+            (hidden.ignore_file, "by .viscanignore"),
+            (hidden.allowlist, "by the config allowlist"),
+        ]
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, why)| format!("{n} {why}"))
+        .collect();
+        writeln!(out, "hidden: {}", parts.join(", "))?;
+    }
     for dir in &summary.ignored_build_dirs {
         writeln!(
             out,

@@ -22,7 +22,7 @@ pub const BUILD_DIRS: &[&str] = &["dist", "build", "out", ".next"];
 pub struct FsOptions {
     /// Files and directories to scan; a path named here is scanned even if ignored.
     pub roots: Vec<PathBuf>,
-    /// Whether to disregard `.gitignore`, `.ignore` and `.viscanignore`.
+    /// Whether to disregard `.gitignore` and `.ignore`.
     pub no_ignore: bool,
     /// Walker threads.
     pub threads: usize,
@@ -52,8 +52,13 @@ struct Counters {
 }
 
 /// Walks `options.roots` in parallel. `make_visitor` is called once per walker thread; the
-/// visitor it returns sees every readable text file as a blob.
-pub fn walk<F, V>(options: &FsOptions, make_visitor: F) -> FsReport
+/// visitor it returns sees every readable text file as a blob. `skip(root, path, is_dir)` prunes
+/// paths the caller never wants (allowlisted paths, our own config and baseline files).
+pub fn walk<F, V>(
+    options: &FsOptions,
+    skip: &(dyn Fn(&Path, &Path, bool) -> bool + Sync),
+    make_visitor: F,
+) -> FsReport
 where
     F: Fn() -> V + Sync,
     V: FnMut(&Blob) + Send,
@@ -83,8 +88,6 @@ where
             .git_global(false)
             .git_exclude(false)
             .parents(false);
-    } else {
-        builder.add_custom_ignore_filename(".viscanignore");
     }
     builder.build_parallel().run(|| {
         let mut visitor = make_visitor();
@@ -104,6 +107,20 @@ where
             let Some(file_type) = entry.file_type() else {
                 return WalkState::Continue; // stdin entries never come from here
             };
+            // What the caller prunes; a path named on the command line is always scanned.
+            if entry.depth() > 0
+                && skip(
+                    root_of(&options.roots, entry.path()),
+                    entry.path(),
+                    file_type.is_dir(),
+                )
+            {
+                return if file_type.is_dir() {
+                    WalkState::Skip
+                } else {
+                    WalkState::Continue
+                };
+            }
             if file_type.is_dir() {
                 if entry.depth() == 1 && BUILD_DIRS.iter().any(|d| entry.file_name() == *d) {
                     if let Ok(mut visited) = counters.visited_build_dirs.lock() {
@@ -124,13 +141,7 @@ where
                 &mut blob.bytes,
                 counters,
             ) {
-                let root = options
-                    .roots
-                    .iter()
-                    .filter(|r| entry.path().starts_with(r))
-                    .max_by_key(|r| r.as_os_str().len())
-                    .map_or(entry.path(), PathBuf::as_path);
-                blob.origin = Origin::walked(entry.path(), root);
+                blob.origin = Origin::walked(entry.path(), root_of(&options.roots, entry.path()));
                 counters.num_files.fetch_add(1, Ordering::Relaxed);
                 visitor(&blob);
             }
@@ -144,6 +155,15 @@ where
         num_skipped_large: counters.num_skipped_large.into_inner(),
         ignored_build_dirs: ignored_build_dirs(&options.roots, &visited),
     }
+}
+
+/// The root (of those given) that `path` was found under.
+fn root_of<'a>(roots: &'a [PathBuf], path: &'a Path) -> &'a Path {
+    roots
+        .iter()
+        .filter(|r| path.starts_with(r))
+        .max_by_key(|r| r.as_os_str().len())
+        .map_or(path, PathBuf::as_path)
 }
 
 /// Reads `path` into `buf` unless it is too large, unreadable or binary.

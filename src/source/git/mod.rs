@@ -7,6 +7,7 @@
 //!   with one [`BlobReader`] per thread, so memory stays bounded by the number of blob ids and
 //!   paths, never by their contents.
 //! - [`staged_changes`] compares the index with HEAD for the pre-commit hook ([`staged`]).
+//! - [`CommitGraph`] answers the questions `viscan ci` asks to pick a range.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -19,10 +20,12 @@ use git2::{
 
 use crate::blob::CommitMeta;
 
+mod graph;
 mod index_file;
 mod staged;
 
 use crate::{err, warn};
+pub use graph::{CommitGraph, RangeCount, RemoteBranch};
 pub use staged::{StagedChange, staged_changes};
 
 /// Which commits `viscan history` audits.
@@ -36,6 +39,11 @@ pub struct HistoryOptions {
     pub since: Option<i64>,
     /// Only commits reachable from this ref (short or full name).
     pub branch: Option<String>,
+    /// When not empty: only commits reachable from one of these revisions and from none of
+    /// [`HistoryOptions::exclude`], in place of `range` and `branch` (`viscan ci` sets both).
+    pub include: Vec<String>,
+    /// Revisions whose ancestry is left out when [`HistoryOptions::include`] is set.
+    pub exclude: Vec<String>,
 }
 
 /// Where a blob was introduced: a path, and the first commit that put the blob there.
@@ -87,7 +95,8 @@ pub fn index_history(
 ) -> anyhow::Result<HistoryIndex> {
     skip_hash_verification();
     let repo = open(&options.repo)?;
-    if repo.is_shallow() {
+    // `viscan ci` (`include`) has checked that its range stays clear of the boundary.
+    if repo.is_shallow() && options.include.is_empty() {
         warn!(
             "{}: shallow clone: commits before the shallow boundary are not in the repository and \
              are not scanned (fetch the full history with `git fetch --unshallow`)",
@@ -98,7 +107,22 @@ pub fn index_history(
     let mut walk = repo.revwalk()?;
     walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
     let mut num_starts = 0;
-    if let Some(range) = &options.range {
+    if !options.include.is_empty() {
+        let resolve = |rev: &str| -> anyhow::Result<Oid> {
+            Ok(repo
+                .revparse_single(rev)
+                .and_then(|object| object.peel_to_commit())
+                .with_context(|| format!("commit {rev} is not in the repository"))?
+                .id())
+        };
+        for rev in &options.include {
+            walk.push(resolve(rev)?)?;
+            num_starts += 1;
+        }
+        for rev in &options.exclude {
+            walk.hide(resolve(rev)?)?;
+        }
+    } else if let Some(range) = &options.range {
         push_range(&repo, &mut walk, range)?;
         num_starts += 1;
     } else if let Some(branch) = &options.branch {
