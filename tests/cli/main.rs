@@ -8,3 +8,4 @@ mod history;
 mod rules;
 mod scan;
 mod staged;
+mod suppress;
