@@ -2,8 +2,6 @@
 //! `.viscanignore`, the config allowlist, baselines, custom rules and config errors, on each
 //! source (files, history, staged).
 
-use std::path::Path;
-
 use serde_json::Value;
 
 use crate::util::{Keygen, TestDir, TestRepo, hits, json_outcome};
@@ -393,5 +391,56 @@ fn suppression_on_history_and_staged() {
         (code, report["summary"]["suppressed"]["inline"].as_u64()),
         (0, Some(1))
     );
-    let _ = Path::new("unused");
+    // ... and .viscanignore, the config allowlist and a staged baseline.
+    repo.git(&["reset", "-q"]);
+    repo.dir.write("fixtures/y.env", env_line(&keys.key(32)));
+    repo.dir.write(
+        "sandbox.env",
+        env_line(&format!("vi_sandbox_{}", keys.key(24))),
+    );
+    repo.dir.write("leak.env", env_line(&keys.key(32)));
+    repo.dir
+        .write(".viscan.toml", "[allowlist]\nstopwords = [\"sandbox\"]\n");
+    repo.git(&["add", "fixtures/y.env", "sandbox.env", "leak.env"]);
+    let (code, report) = json_outcome(&repo.viscan(&["staged", "--format", "json"]));
+    assert_eq!(code, 1);
+    assert_eq!(
+        crate::util::hits(&report),
+        vec![("leak.env".into(), 1, ASSIGN.into())]
+    );
+    assert_eq!(report["summary"]["suppressed"]["ignore_file"], 1);
+    assert_eq!(report["summary"]["suppressed"]["allowlist"], 1);
+    let out = repo.viscan(&["baseline", "staged", "-o", "staged.json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let out = repo.viscan(&["staged", "--format", "json", "--baseline", "staged.json"]);
+    let (code, report) = json_outcome(&out);
+    assert_eq!(
+        (code, report["summary"]["suppressed"]["baseline"].as_u64()),
+        (0, Some(1))
+    );
+}
+
+#[test]
+fn config_bundle_paths_mark_more_bundles() {
+    let mut keys = Keygen::new(307);
+    let dir = TestDir::new();
+    dir.write(
+        "web/js/app.js",
+        format!(
+            "const headers = {{ \"X-API-Key\": \"{}\" }};\n",
+            keys.key(32)
+        ),
+    );
+    let (_, report) = dir.scan_json(&[]);
+    assert_eq!(
+        report["findings"][0]["rule_id"],
+        "voiceinfra.api-key.header"
+    );
+    dir.write(".viscan.toml", "[scan]\nbundle_paths = [\"web/js/**\"]\n");
+    let (_, report) = dir.scan_json(&[]);
+    assert_eq!(
+        report["findings"][0]["rule_id"],
+        "voiceinfra.api-key.bundle"
+    );
+    assert_eq!(report["findings"][0]["severity"], "critical");
 }
