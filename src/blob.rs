@@ -15,12 +15,65 @@ pub struct Blob {
 
 impl Blob {
     /// Whether the content looks binary: a NUL byte in the first 8 KiB, unless it is UTF-16
-    /// text with a byte order mark.
+    /// text (see [`utf16_order`]).
     pub fn looks_binary(bytes: &[u8]) -> bool {
-        if matches!(bytes, [0xFF, 0xFE, ..] | [0xFE, 0xFF, ..]) {
-            return false;
+        memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_some() && utf16_order(bytes).is_none()
+    }
+}
+
+/// The byte order of UTF-16 text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Utf16 {
+    /// Little-endian (what Windows tools write).
+    Le,
+    /// Big-endian.
+    Be,
+}
+
+impl Utf16 {
+    /// The name findings record for this decoding.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Utf16::Le => "utf-16le",
+            Utf16::Be => "utf-16be",
         }
-        memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_some()
+    }
+}
+
+/// Whether `bytes` are UTF-16 text, and in which byte order: a byte order mark, or, without
+/// one, the NUL-interleaved look of mostly-ASCII text (PowerShell `Out-File`, .NET and
+/// `reg export` write it): in the first 8 KiB, at least 90% of the 16-bit units hold a
+/// printable or whitespace character below U+0100 with its zero byte on the same side.
+/// Binary formats full of small 16-bit numbers rarely keep printable low bytes that
+/// consistently.
+pub fn utf16_order(bytes: &[u8]) -> Option<Utf16> {
+    match bytes {
+        [0xFF, 0xFE, ..] => return Some(Utf16::Le),
+        [0xFE, 0xFF, ..] => return Some(Utf16::Be),
+        _ => {}
+    }
+    let head = &bytes[..bytes.len().min(8192) & !1];
+    let units = head.len() / 2;
+    // Text without a NUL is not UTF-16 (ASCII in UTF-16 is half NULs): one SIMD search
+    // settles nearly every file, before the per-unit count below.
+    if units < 2 || memchr::memchr(0, head).is_none() {
+        return None;
+    }
+    let text = |b: u8| matches!(b, b'\t' | b'\n' | b'\r' | 0x20..=0x7E | 0xA0..=0xFF);
+    let (mut le, mut be) = (0, 0);
+    for pair in head.chunks_exact(2) {
+        match (pair[0], pair[1]) {
+            (b, 0) if text(b) => le += 1,
+            (0, b) if text(b) => be += 1,
+            _ => {}
+        }
+    }
+    if le * 10 >= units * 9 {
+        Some(Utf16::Le)
+    } else if be * 10 >= units * 9 {
+        Some(Utf16::Be)
+    } else {
+        None
     }
 }
 
@@ -90,6 +143,79 @@ impl Origin {
         let text = text.strip_prefix("./").unwrap_or(&text);
         text.replace(std::path::MAIN_SEPARATOR, "/")
     }
+
+    /// The path's raw bytes as [`Origin::display_path`] shows them (`./` dropped, `/`
+    /// separators), with nothing replaced: what JSON's `path_bytes` and SARIF URIs encode.
+    pub fn path_bytes(&self) -> Vec<u8> {
+        let bytes = raw_bytes(&self.path);
+        let bytes = bytes.strip_prefix(b"./").unwrap_or(&bytes);
+        if std::path::MAIN_SEPARATOR == '/' {
+            bytes.to_vec()
+        } else {
+            bytes
+                .iter()
+                .map(|&b| if b == b'\\' { b'/' } else { b })
+                .collect()
+        }
+    }
+
+    /// The path for people and terminals (text report, messages): as is when it is printable
+    /// UTF-8, else quoted and escaped (see [`quote_path`]).
+    pub fn quoted_path(&self) -> String {
+        quote_path(&self.path_bytes())
+    }
+}
+
+/// A path's bytes, exactly (on Unix); other systems' paths are Unicode already.
+pub fn raw_bytes(path: &std::path::Path) -> Vec<u8> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        path.as_os_str().as_bytes().to_vec()
+    }
+    #[cfg(not(unix))]
+    {
+        path.to_string_lossy().into_owned().into_bytes()
+    }
+}
+
+/// A path as one unambiguous line of text: unchanged when it is valid UTF-8 without control or
+/// bidirectional-override characters and not starting with `"`; otherwise in double quotes
+/// with C-style escapes (`\n`,
+/// `\t`, `\\`, `\"`, `\x1b`, `\u{202e}`, and `\xff` for each byte that is not UTF-8), as
+/// `git` quotes such names. A file name can then neither forge a line of output nor send escape
+/// sequences to the terminal, and two different names never print the same.
+pub fn quote_path(bytes: &[u8]) -> String {
+    fn needs_escape(c: char) -> bool {
+        c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    }
+    match std::str::from_utf8(bytes) {
+        // A name starting with `"` is quoted too, so it cannot pose as a quoted one.
+        Ok(text) if !text.starts_with('"') && !text.chars().any(needs_escape) => {
+            return text.to_string();
+        }
+        _ => {}
+    }
+    let mut out = String::from("\"");
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '\n' => out.push_str("\\n"),
+                '\t' => out.push_str("\\t"),
+                '\r' => out.push_str("\\r"),
+                '\\' => out.push_str("\\\\"),
+                '"' => out.push_str("\\\""),
+                c if c.is_ascii_control() => out.push_str(&format!("\\x{:02x}", c as u32)),
+                c if needs_escape(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+                c => out.push(c),
+            }
+        }
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out.push('"');
+    out
 }
 
 #[cfg(test)]
@@ -101,6 +227,42 @@ mod tests {
         assert!(Blob::looks_binary(b"\x7fELF\x02\x01\0\0"));
         assert!(!Blob::looks_binary(b"plain text"));
         assert!(!Blob::looks_binary(b"\xff\xfek\0e\0y\0"));
+        assert!(!Blob::looks_binary(b"k\0e\0y\0=\0v\0\r\0\n\0"));
+        assert!(!Blob::looks_binary(b"\0k\0e\0y\0=\0v"));
+        assert!(Blob::looks_binary(
+            b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\x01\0"
+        ));
+    }
+
+    #[test]
+    fn utf16_without_a_bom_is_recognised_by_its_nuls() {
+        let le: Vec<u8> = "VOICEINFRA_API_KEY=x\r\n"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        let be: Vec<u8> = "VOICEINFRA_API_KEY=x\r\n"
+            .encode_utf16()
+            .flat_map(u16::to_be_bytes)
+            .collect();
+        assert_eq!(utf16_order(&le), Some(Utf16::Le));
+        assert_eq!(utf16_order(&be), Some(Utf16::Be));
+        assert_eq!(utf16_order(b"plain ascii text"), None);
+        // Little-endian 16-bit counters: NULs, but not text.
+        let table: Vec<u8> = (0u16..400).flat_map(u16::to_le_bytes).collect();
+        assert_eq!(utf16_order(&table), None);
+    }
+
+    #[test]
+    fn paths_that_could_forge_output_are_quoted() {
+        assert_eq!(quote_path(b"src/a.py"), "src/a.py");
+        assert_eq!(quote_path("dir/é.env".as_bytes()), "dir/é.env");
+        assert_eq!(quote_path(b"a\nb.env"), r#""a\nb.env""#);
+        assert_eq!(quote_path(b"x\x1b[2J\"\\.env"), r#""x\x1b[2J\"\\.env""#);
+        assert_eq!(quote_path(b"bad\xff\xfe.env"), r#""bad\xff\xfe.env""#);
+        assert_eq!(quote_path("a\u{202e}b".as_bytes()), r#""a\u{202e}b""#);
+        // Valid names with backslashes or quotes stay as they are.
+        assert_eq!(quote_path(br#"a\"b"#), r#"a\"b"#);
+        assert_eq!(quote_path(br#""a\nb""#), r#""\"a\\nb\"""#);
     }
 
     #[test]

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use viscan::app::{
-    Command, FilterSettings, HistorySettings, HookSettings, OutputSettings, ScanSettings, Settings,
-    StagedSettings,
+    CiSettings, Command, FilterSettings, HistorySettings, HookSettings, OutputSettings,
+    ScanSettings, Settings, StagedSettings,
 };
 use viscan::report::Format;
 use viscan::source::git::HistoryOptions;
@@ -28,6 +28,9 @@ enum CliCommand {
     History(HistoryArgs),
     /// Check what is staged for the next commit; only lines the commit adds are reported.
     Staged(StagedArgs),
+    /// Inside GitHub Actions: audit the commits the triggering push or pull request brings
+    /// (the whole history for other events), with annotations and a job summary.
+    Ci(CiArgs),
     /// Inspect and check the rule set.
     Rules {
         #[command(subcommand)]
@@ -131,6 +134,42 @@ struct HistoryArgs {
     output: OutputArgs,
 }
 
+/// `viscan ci` reads its context from the variables GitHub Actions sets; the options override
+/// them (to try a run locally).
+#[derive(Debug, Args)]
+struct CiArgs {
+    /// The repository [default: $GITHUB_WORKSPACE, else "."].
+    #[arg(
+        env = "GITHUB_WORKSPACE",
+        default_value = ".",
+        hide_default_value = true
+    )]
+    repo: PathBuf,
+    /// The event that triggered the run: push, pull_request, schedule, …
+    #[arg(long, value_name = "NAME", env = "GITHUB_EVENT_NAME")]
+    event_name: Option<String>,
+    /// The event's JSON payload.
+    #[arg(long, value_name = "FILE", env = "GITHUB_EVENT_PATH")]
+    event_path: Option<PathBuf>,
+    /// The commit the run is for.
+    #[arg(long, value_name = "SHA", env = "GITHUB_SHA")]
+    sha: Option<String>,
+    /// Also write the report as SARIF to FILE (for github/codeql-action/upload-sarif).
+    #[arg(long, value_name = "FILE")]
+    sarif: Option<PathBuf>,
+    /// Number of scanning threads [default: number of CPUs].
+    #[arg(long, short = 'j', value_name = "N")]
+    threads: Option<usize>,
+    /// Skip blobs larger than this (with a warning): bytes, or with K, M, G suffix
+    /// [default: the config's, else 100M].
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    max_file_size: Option<u64>,
+    #[command(flatten)]
+    filters: FilterArgs,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
 #[derive(Debug, Args)]
 struct StagedArgs {
     /// The repository. Without it, the repository is found as git does for hooks (GIT_DIR,
@@ -202,9 +241,10 @@ struct WalkArgs {
 /// How to report.
 #[derive(Debug, Args)]
 struct OutputArgs {
-    /// Report format.
-    #[arg(long, short = 'f', value_enum, default_value_t = FormatArg::Text)]
-    format: FormatArg,
+    /// Report format [default: text; github for `viscan ci`]. `github` writes workflow-command
+    /// annotations, and appends a job summary to $GITHUB_STEP_SUMMARY when it is set.
+    #[arg(long, short = 'f', value_enum)]
+    format: Option<FormatArg>,
     /// Write the report to FILE (atomically) instead of stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
@@ -228,6 +268,7 @@ enum FormatArg {
     Json,
     Jsonl,
     Sarif,
+    Github,
 }
 
 impl Cli {
@@ -237,6 +278,7 @@ impl Cli {
             CliCommand::Scan(args) => scan_settings(args)?,
             CliCommand::History(args) => history_settings(args)?,
             CliCommand::Staged(args) => staged_settings(args),
+            CliCommand::Ci(args) => ci_settings(args)?,
             CliCommand::Baseline { source } => {
                 let mut settings = match source {
                     BaselineSource::Scan(args) => scan_settings(args)?,
@@ -287,6 +329,9 @@ fn plain(command: Command, config: ConfigArg, verbose: bool) -> Settings {
             quiet: false,
             verbose,
             baseline_out: None,
+            sarif_file: None,
+            step_summary: None,
+            step_output: None,
         },
         filters: FilterSettings {
             config: config.config,
@@ -316,6 +361,7 @@ fn history_settings(args: HistoryArgs) -> anyhow::Result<Settings> {
                 range: args.range,
                 since: args.since,
                 branch: args.branch,
+                ..HistoryOptions::default()
             },
             threads: thread_count(args.threads)?,
             max_file_size: args.max_file_size,
@@ -334,6 +380,23 @@ fn staged_settings(args: StagedArgs) -> Settings {
         output: args.output.into_settings(),
         filters: args.filters.into_settings(false),
     }
+}
+
+fn ci_settings(args: CiArgs) -> anyhow::Result<Settings> {
+    let mut output = args.output.into_settings_or(Format::Github);
+    output.sarif_file = args.sarif;
+    Ok(Settings {
+        command: Command::Ci(CiSettings {
+            repo: args.repo,
+            event_name: args.event_name,
+            event_path: args.event_path,
+            sha: args.sha,
+            threads: thread_count(args.threads)?,
+            max_file_size: args.max_file_size,
+        }),
+        output,
+        filters: args.filters.into_settings(false),
+    })
 }
 
 impl FilterArgs {
@@ -361,20 +424,37 @@ fn parse_since(text: &str) -> Result<i64, String> {
 
 impl OutputArgs {
     fn into_settings(self) -> OutputSettings {
+        self.into_settings_or(Format::Text)
+    }
+
+    /// Settings, with `default` when no `--format` was given.
+    fn into_settings_or(self, default: Format) -> OutputSettings {
         let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let format = match self.format {
+            None => default,
+            Some(FormatArg::Text) => Format::Text,
+            Some(FormatArg::Json) => Format::Json,
+            Some(FormatArg::Jsonl) => Format::Jsonl,
+            Some(FormatArg::Sarif) => Format::Sarif,
+            Some(FormatArg::Github) => Format::Github,
+        };
+        // The files GitHub Actions reads after a step; only the github format writes them.
+        let github_file = |name: &str| {
+            std::env::var_os(name)
+                .filter(|v| format == Format::Github && !v.is_empty())
+                .map(PathBuf::from)
+        };
         OutputSettings {
-            format: match self.format {
-                FormatArg::Text => Format::Text,
-                FormatArg::Json => Format::Json,
-                FormatArg::Jsonl => Format::Jsonl,
-                FormatArg::Sarif => Format::Sarif,
-            },
+            format,
             output: self.output,
             show_secrets: self.show_secrets,
             color: !self.no_color && !no_color_env,
             quiet: self.quiet,
             verbose: self.verbose,
             baseline_out: None,
+            sarif_file: None,
+            step_summary: github_file("GITHUB_STEP_SUMMARY"),
+            step_output: github_file("GITHUB_OUTPUT"),
         }
     }
 }

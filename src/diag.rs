@@ -31,6 +31,18 @@ pub fn error(args: fmt::Arguments<'_>) {
     let _ = writeln!(std::io::stderr().lock(), "viscan: error: {args}");
 }
 
+/// Prints an informational line on stderr, whatever `-q` says. Unlike `eprintln!`, it never
+/// panics when stderr is a closed pipe (`viscan scan 2>&1 | head -1`).
+pub fn note(args: fmt::Arguments<'_>) {
+    let _ = writeln!(std::io::stderr().lock(), "{args}");
+}
+
+/// Prints a line on stderr without panicking on a closed pipe: `note!("viscan: wrote {n}")`.
+#[macro_export]
+macro_rules! note {
+    ($($arg:tt)*) => { $crate::diag::note(format_args!($($arg)*)) };
+}
+
 /// Reports a warning on stderr: `warn!("skipped {}", path)`.
 #[macro_export]
 macro_rules! warn {

@@ -9,6 +9,8 @@ pub enum ExitStatus {
     Findings,
     /// A usage or configuration error, or something that was asked for could not be read.
     Error,
+    /// Stopped by Ctrl-C (SIGINT) before the report was written.
+    Interrupted,
 }
 
 impl ExitStatus {
@@ -18,6 +20,7 @@ impl ExitStatus {
             ExitStatus::Clean => 0,
             ExitStatus::Findings => 1,
             ExitStatus::Error => 2,
+            ExitStatus::Interrupted => crate::interrupt::EXIT_CODE,
         }
     }
 }
@@ -31,5 +34,6 @@ mod tests {
         assert_eq!(ExitStatus::Clean.code(), 0);
         assert_eq!(ExitStatus::Findings.code(), 1);
         assert_eq!(ExitStatus::Error.code(), 2);
+        assert_eq!(ExitStatus::Interrupted.code(), 130);
     }
 }

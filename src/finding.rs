@@ -211,6 +211,27 @@ pub struct Finding {
     pub present_at_head: Option<bool>,
     /// The inline marker that allows this finding (`viscan:allow`…), if any.
     pub allow_marker: Option<&'static str>,
+    /// Decoders that turned the stored bytes into the secret, outermost first (`utf-16le`,
+    /// `percent`, `base64`, `escape`, `html-entity`); empty when it is stored as written.
+    pub decoded: Vec<&'static str>,
+    /// Where the secret is in the original source: inside a source map's `sourcesContent`, or
+    /// (through the map's mappings) the source a bundle was built from.
+    pub original: Option<OriginalLocation>,
+    /// The browser-public environment variable that exposes the key (`NEXT_PUBLIC_…`), for
+    /// findings of the public-env rule.
+    pub public_env: Option<String>,
+}
+
+/// A position in an original source file named by a source map.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OriginalLocation {
+    /// The source's name as the map gives it (`sourceRoot` applied), e.g. `../src/client.ts`
+    /// or `webpack://app/./src/client.ts`.
+    pub path: String,
+    /// 1-based line in that source.
+    pub line: usize,
+    /// 1-based column in that source.
+    pub column: usize,
 }
 
 impl Finding {

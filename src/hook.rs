@@ -50,6 +50,6 @@ pub fn install(repo: &Path, force: bool) -> anyhow::Result<ExitStatus> {
     }
     file.persist(&path)
         .with_context(|| format!("failed to write {}", path.display()))?;
-    eprintln!("viscan: installed {}", path.display());
+    crate::note!("viscan: installed {}", path.display());
     Ok(ExitStatus::Clean)
 }

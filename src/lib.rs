@@ -12,6 +12,7 @@ pub mod diag;
 pub mod exit;
 pub mod finding;
 pub mod hook;
+pub mod interrupt;
 pub mod report;
 pub mod rules;
 pub mod scan;

@@ -1,6 +1,7 @@
 //! The `viscan` binary: parse arguments, run, map the outcome to an exit status.
 //! 0 clean, 1 findings, 2 error; a closed stdout (`| head`) ends the run quietly.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -14,7 +15,8 @@ fn main() -> ExitCode {
         Ok(status) => ExitCode::from(status.code()),
         Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("viscan: error: {error:#}");
+            // Not `eprintln!`, which panics when stderr is a closed pipe.
+            let _ = writeln!(std::io::stderr(), "viscan: error: {error:#}");
             ExitCode::from(viscan::ExitStatus::Error.code())
         }
     }

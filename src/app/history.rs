@@ -16,7 +16,7 @@ use anyhow::Context;
 use git2::Oid;
 
 use super::{HistorySettings, Run};
-use crate::blob::{Blob, Origin};
+use crate::blob::{Blob, Origin, quote_path, raw_bytes};
 use crate::exit::ExitStatus;
 use crate::finding::{Finding, Fingerprint};
 use crate::report::{Summary, text::human_bytes};
@@ -45,7 +45,7 @@ pub(super) fn run(ctx: &Run<'_>, settings: &HistorySettings) -> anyhow::Result<E
     let (index, parts) = index_and_scan(scanner, settings, max_file_size, &git_dir, &progress)?;
     progress.finish();
     if ctx.output.verbose {
-        eprintln!(
+        crate::note!(
             "viscan: {} commits, {} unique blobs in {:.3}s",
             index.num_commits,
             index.blobs.len(),
@@ -181,6 +181,11 @@ fn scan_jobs(
         origin: Origin::file(""),
     };
     while let Some((id, path)) = next() {
+        // After Ctrl-C, keep taking jobs without reading them: the walk may be blocked on a
+        // full queue, and it stops by itself soon.
+        if crate::interrupt::requested() {
+            continue;
+        }
         if !read_git_blob(&reader, id, &path, max_file_size, &mut blob.bytes) {
             continue;
         }
@@ -212,12 +217,16 @@ pub(super) fn read_git_blob(
         Ok(Err(Skipped::TooLarge(size))) => {
             crate::warn!(
                 "{} (blob {id}): skipped: {size} bytes is over --max-file-size ({max_size} bytes)",
-                path.display()
+                quote_path(&raw_bytes(path))
             );
             false
         }
         Err(error) => {
-            crate::err!("{} (blob {id}): {}", path.display(), error.message());
+            crate::err!(
+                "{} (blob {id}): {}",
+                quote_path(&raw_bytes(path)),
+                error.message()
+            );
             false
         }
     }

@@ -1,8 +1,9 @@
 //! The application: validated [`Settings`] in, [`ExitStatus`] out. The only module that knows all
 //! the others; it owns threads and ordering. Data flows one way: source → scan → (allow) →
-//! report. The files scan lives here; [`history`], [`staged`] and [`rules`] hold the other
-//! commands.
+//! report. The files scan lives here; [`history`], [`staged`], [`ci`] and [`rules`] hold the
+//! other commands.
 
+mod ci;
 mod history;
 mod rules;
 mod staged;
@@ -71,6 +72,25 @@ pub enum Command {
     HookInstall(HookSettings),
     /// Print the effective config.
     ConfigShow,
+    /// Inside GitHub Actions: audit the commits the triggering event brings.
+    Ci(CiSettings),
+}
+
+/// Options of `viscan ci`: the GitHub Actions context, from the variables the runner sets.
+#[derive(Debug, Clone)]
+pub struct CiSettings {
+    /// The repository (`GITHUB_WORKSPACE`, else `.`).
+    pub repo: PathBuf,
+    /// `GITHUB_EVENT_NAME`: what triggered the run (`push`, `pull_request`, …).
+    pub event_name: Option<String>,
+    /// `GITHUB_EVENT_PATH`: the event's JSON payload.
+    pub event_path: Option<PathBuf>,
+    /// `GITHUB_SHA`: the commit the run is for.
+    pub sha: Option<String>,
+    /// Worker threads.
+    pub threads: usize,
+    /// Larger blobs are skipped with a warning (default: config, else 100M).
+    pub max_file_size: Option<u64>,
 }
 
 /// Options of `viscan history`.
@@ -133,6 +153,12 @@ pub struct OutputSettings {
     pub verbose: bool,
     /// `viscan baseline`: write the findings as a baseline file here instead of a report.
     pub baseline_out: Option<PathBuf>,
+    /// Also write the report as SARIF here (`viscan ci --sarif FILE`).
+    pub sarif_file: Option<PathBuf>,
+    /// With `--format github`: append the Markdown job summary here (`GITHUB_STEP_SUMMARY`).
+    pub step_summary: Option<PathBuf>,
+    /// With `--format github`: append the step output `findings=N` here (`GITHUB_OUTPUT`).
+    pub step_output: Option<PathBuf>,
 }
 
 /// Runs one command.
@@ -141,7 +167,10 @@ pub fn run(settings: Settings) -> anyhow::Result<ExitStatus> {
     let root = settings.command.root();
     let config = Config::discover(settings.filters.config.as_deref(), &root)?;
     if let Command::ConfigShow = settings.command {
-        print!("{}", config.to_toml()?);
+        // Not `print!`: it panics when stdout is a closed pipe (`config show | head -0`).
+        io::stdout()
+            .lock()
+            .write_all(config.to_toml()?.as_bytes())?;
         return Ok(ExitStatus::Clean);
     }
     let (custom_rules, rule_options) = config.rule_parts();
@@ -164,6 +193,15 @@ pub fn run(settings: Settings) -> anyhow::Result<ExitStatus> {
         .max_file_size()
         .or(config.max_file_size)
         .unwrap_or(DEFAULT_MAX_FILE_SIZE);
+    // Ctrl-C stops a scan cleanly (no partial report); other commands keep the default.
+    if matches!(
+        settings.command,
+        Command::Scan(_) | Command::History(_) | Command::Staged(_) | Command::Ci(_)
+    ) {
+        if let Err(error) = crate::interrupt::install() {
+            crate::warn!("cannot catch Ctrl-C: {error}");
+        }
+    }
     let ctx = Run {
         scanner,
         allow,
@@ -180,6 +218,7 @@ pub fn run(settings: Settings) -> anyhow::Result<ExitStatus> {
         Command::Staged(staged) => staged::run(&ctx, staged),
         Command::HookInstall(hook) => crate::hook::install(&hook.repo, hook.force),
         Command::ConfigShow => Ok(ExitStatus::Clean),
+        Command::Ci(ci) => ci::run(&ctx, ci),
     }
 }
 
@@ -203,6 +242,7 @@ impl Command {
                 .find(|p| *p != Path::new("-"))
                 .map_or_else(|| PathBuf::from("."), |p| dir(p)),
             Command::History(history) => dir(&history.history.repo),
+            Command::Ci(ci) => dir(&ci.repo),
             Command::Staged(staged) => staged
                 .repo
                 .as_deref()
@@ -215,6 +255,7 @@ impl Command {
         match self {
             Command::Scan(scan) => scan.max_file_size,
             Command::History(history) => history.max_file_size,
+            Command::Ci(ci) => ci.max_file_size,
             Command::Staged(staged) => staged.max_file_size,
             _ => None,
         }
@@ -239,6 +280,12 @@ impl Run<'_> {
         mut summary: Summary,
         mut unused_markers: Vec<(String, usize)>,
     ) -> anyhow::Result<ExitStatus> {
+        // The sources stopped early: what was found is not everything, and a report that
+        // looks complete (or clean) would mislead.
+        if crate::interrupt::requested() {
+            crate::note!("viscan: interrupted: the report is incomplete and was not written");
+            return Ok(ExitStatus::Interrupted);
+        }
         let (mut findings, suppressed) = self.allow.apply(findings);
         findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         summary.suppressed = suppressed;
@@ -246,12 +293,14 @@ impl Run<'_> {
         summary.elapsed = self.started.elapsed();
         if self.output.verbose {
             for entry in self.allow.unused() {
-                eprintln!("viscan: unused: {entry}");
+                crate::note!("viscan: unused: {entry}");
             }
             unused_markers.sort();
             unused_markers.dedup();
             for (path, line) in unused_markers {
-                eprintln!("viscan: unused: {path}:{line}: allow marker with no finding to allow");
+                crate::note!(
+                    "viscan: unused: {path}:{line}: allow marker with no finding to allow"
+                );
             }
         }
         if let Some(path) = &self.output.baseline_out {
@@ -259,7 +308,7 @@ impl Run<'_> {
             let bytes = baseline.to_bytes()?;
             write_atomically(path, |out| out.write_all(&bytes))
                 .with_context(|| format!("failed to write {}", path.display()))?;
-            eprintln!(
+            crate::note!(
                 "viscan: wrote {} findings to {}",
                 baseline.findings.len(),
                 path.display()
@@ -311,14 +360,16 @@ fn run_scan(ctx: &Run<'_>, scan: &ScanSettings) -> anyhow::Result<ExitStatus> {
         .filter(|p| *p != Path::new("-"))
         .cloned()
         .collect();
-    for root in &roots {
-        if std::fs::symlink_metadata(root).is_err() {
-            crate::err!("{}: no such file or directory", root.display());
-        }
-    }
+    // Missing paths, broken links and FIFOs or devices are reported here, once, and left out.
     let roots: Vec<PathBuf> = roots
         .into_iter()
-        .filter(|r| std::fs::symlink_metadata(r).is_ok())
+        .filter(|root| match fs_source::unscannable_root(root) {
+            Some(why) => {
+                crate::err!("{why}");
+                false
+            }
+            None => true,
+        })
         .collect();
 
     let sink = Mutex::new(Collected::default());
@@ -343,18 +394,32 @@ fn run_scan(ctx: &Run<'_>, scan: &ScanSettings) -> anyhow::Result<ExitStatus> {
                         && path.canonicalize().ok().as_ref() == Some(own)
                 }))
     };
+    // A bundle's source map sits beside it: read it to say which original file holds a key.
+    let max_map_size = ctx.max_file_size;
+    let map_loader = move |origin: &Origin, reference: &str| {
+        fs_source::read_source_map(&origin.path, reference, max_map_size)
+    };
     let fs_report = fs_source::walk(&options, &skip, || {
         let mut state = ThreadScan {
-            worker: scanner.worker(),
+            worker: scanner.worker().with_map_loader(&map_loader),
             findings: Vec::new(),
             sink: &sink,
         };
         move |blob: &Blob| state.worker.scan(blob, &mut state.findings)
     });
     let mut num_files = fs_report.num_files;
+    let mut num_skipped_large = fs_report.num_skipped_large;
     if read_stdin {
-        match stdin::read() {
-            Ok(blob) => {
+        match stdin::read(ctx.max_file_size) {
+            Ok(None) => {
+                crate::warn!(
+                    "{}: skipped: more than {} bytes is over --max-file-size",
+                    stdin::STDIN_PATH,
+                    ctx.max_file_size
+                );
+                num_skipped_large += 1;
+            }
+            Ok(Some(blob)) => {
                 num_files += 1;
                 let mut state = ThreadScan {
                     worker: scanner.worker(),
@@ -372,9 +437,10 @@ fn run_scan(ctx: &Run<'_>, scan: &ScanSettings) -> anyhow::Result<ExitStatus> {
         unused_markers,
     } = sink.into_inner().unwrap_or_default();
     if ctx.output.verbose {
-        eprintln!(
+        crate::note!(
             "viscan: {} blobs, {} with rule keywords",
-            stats.num_blobs, stats.num_blobs_matched_keywords
+            stats.num_blobs,
+            stats.num_blobs_matched_keywords
         );
     }
     let summary = Summary {
@@ -382,7 +448,7 @@ fn run_scan(ctx: &Run<'_>, scan: &ScanSettings) -> anyhow::Result<ExitStatus> {
         num_commits: None,
         num_bytes: stats.num_bytes,
         num_skipped_binary: fs_report.num_skipped_binary,
-        num_skipped_large: fs_report.num_skipped_large,
+        num_skipped_large,
         ignored_build_dirs: fs_report
             .ignored_build_dirs
             .iter()
@@ -427,6 +493,13 @@ pub(crate) fn write_report(
         Some(path) => write_atomically(path, |out| report::write(output.format, &input, out))
             .with_context(|| format!("failed to write {}", path.display()))?,
     }
+    if let Some(path) = &output.sarif_file {
+        write_atomically(path, |out| report::write(Format::Sarif, &input, out))
+            .with_context(|| format!("failed to write {}", path.display()))?;
+    }
+    if output.format == Format::Github {
+        ci::write_step_files(&input, output)?;
+    }
     Ok(())
 }
 
@@ -450,9 +523,12 @@ pub fn write_atomically(
         _ => Path::new("."),
     };
     let temp = tempfile::NamedTempFile::new_in(dir)?;
-    let mut out = BufWriter::new(temp);
+    // Into the file itself: `NamedTempFile`'s own writer names the temporary file in its errors
+    // (`File too large at path …/.tmpXyZ`), a file the user never sees (it is removed on error).
+    let mut out = BufWriter::new(temp.as_file());
     write(&mut out)?;
-    let temp = out.into_inner().map_err(|e| e.into_error())?;
+    out.flush()?;
+    drop(out);
     temp.as_file().sync_all()?;
     temp.persist(path)?;
     Ok(())

@@ -53,6 +53,13 @@ pub(super) fn show(scanner: &Scanner, id: &str) -> anyhow::Result<ExitStatus> {
             scanner.rules().rules()[target].id
         )?;
     }
+    if let Some(target) = rule.in_public_env {
+        writeln!(
+            out,
+            "public env:  reported as {} when bound to NEXT_PUBLIC_…, VITE_…",
+            scanner.rules().rules()[target].id
+        )?;
+    }
     writeln!(out, "\n{}\n", rule.description)?;
     writeln!(out, "patterns:")?;
     for pattern in &rule.patterns {
@@ -135,12 +142,14 @@ pub(super) fn check(scanner: &Scanner, verbose: bool) -> anyhow::Result<ExitStat
         crate::err!("rules check: {problem}");
     }
     if verbose || problems.is_empty() {
-        println!(
+        // Not `println!`: it panics when stdout is a closed pipe (`rules check | head -0`).
+        writeln!(
+            io::stdout().lock(),
             "{} rules, {} examples checked, {} problems",
             rules.len(),
             num_examples,
             problems.len()
-        );
+        )?;
     }
     Ok(if problems.is_empty() {
         ExitStatus::Clean

@@ -20,6 +20,9 @@ pub(super) fn run(ctx: &Run<'_>, settings: &StagedSettings) -> anyhow::Result<Ex
     let mut findings = Vec::new();
     let mut found = Vec::new();
     for change in &changes {
+        if crate::interrupt::requested() {
+            break;
+        }
         if !read_git_blob(
             &reader,
             change.id,
@@ -53,7 +56,7 @@ pub(super) fn run(ctx: &Run<'_>, settings: &StagedSettings) -> anyhow::Result<Ex
         && output.output.is_none()
         && output.baseline_out.is_none()
     {
-        eprintln!(
+        crate::note!(
             "viscan: commit blocked: remove the secrets above from the staged files. \
              `git commit --no-verify` skips this check, but CI runs `viscan history` and will \
              still find them."

@@ -24,14 +24,27 @@
 //! {
 //!   "rule_id": "voiceinfra.api-key.header",   stable rule id
 //!   "rule_name": "...", "severity": "low|medium|high|critical",
-//!   "path": "src/client.py",                  as walked, `/`-separated; "<stdin>" for stdin
+//!   "path": "src/client.py",                  as walked, `/`-separated; "<stdin>" for stdin;
+//!                                             bytes that are not UTF-8 become U+FFFD
+//!   "path_bytes": "c3JjL2NhZukuZW52",         only when the path is not UTF-8: its exact
+//!                                             bytes, base64 (standard alphabet, padded)
 //!   "line": 12, "column": 19,                 1-based; columns count Unicode code points
 //!   "end_line": 12, "end_column": 51,         column just after the secret
 //!   "preview": "Gr4h*****",                   redacted value (the env name for public-env)
 //!   "snippet": "...",                         ≤ ~80 chars around the value, redacted
 //!   "fingerprint": "RULE:HASH:PATH",          stable across edits above the line
 //!   "in_bundle": false,                       found in front-end build output
-//!   "via_rule": null,                         rule that matched, when promoted to the bundle rule
+//!   "via_rule": null,                         rule that matched, when promoted to the bundle
+//!                                             or public-env rule
+//!   "decoded": ["percent", "base64"],         only when decoded: the decoders that produced the
+//!                                             secret from the file's bytes, outermost first
+//!                                             (utf-16le, utf-16be, percent, base64, escape,
+//!                                             html-entity); line/column point at the encoded text
+//!   "original_path": "src/client.ts",         only when known: the original source of a key in a
+//!   "original_line": 2, "original_column": 24,  source map's sourcesContent (path/line/column
+//!                                             are then the map's), or of a key in a bundle with a
+//!                                             source map (inline, or found beside it)
+//!   "public_env": "NEXT_PUBLIC_VOICEINFRA_API_KEY",  only for public-env findings: the variable
 //!   "commit": "9fceb02…", "author_name": "…",  history only: the commit that first introduced
 //!   "author_email": "…", "date": "ISO 8601",  this blob at this path, and its author
 //!   "present_at_head": false,                 history only: is the same secret in HEAD's tree
@@ -52,6 +65,8 @@ struct JsonFinding<'a> {
     rule_name: &'a str,
     severity: &'a str,
     path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path_bytes: Option<String>,
     line: usize,
     column: usize,
     end_line: usize,
@@ -61,6 +76,16 @@ struct JsonFinding<'a> {
     fingerprint: &'a str,
     in_bundle: bool,
     via_rule: Option<&'a str>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    decoded: &'a [&'static str],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    original_path: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    original_line: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    original_column: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    public_env: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     commit: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -82,6 +107,10 @@ impl<'a> JsonFinding<'a> {
             rule_name: &finding.rule_name,
             severity: finding.severity.as_str(),
             path: finding.origin.display_path(),
+            path_bytes: {
+                let bytes = finding.origin.path_bytes();
+                std::str::from_utf8(&bytes).is_err().then(|| base64(&bytes))
+            },
             line: finding.location.line,
             column: finding.location.column,
             end_line: finding.location.end_line,
@@ -91,6 +120,11 @@ impl<'a> JsonFinding<'a> {
             fingerprint: finding.fingerprint.as_str(),
             in_bundle: finding.in_bundle,
             via_rule: finding.via_rule.as_deref(),
+            decoded: &finding.decoded,
+            original_path: finding.original.as_ref().map(|o| o.path.as_str()),
+            original_line: finding.original.as_ref().map(|o| o.line),
+            original_column: finding.original.as_ref().map(|o| o.column),
+            public_env: finding.public_env.as_deref(),
             commit: finding.origin.commit.as_ref().map(|c| c.id.as_str()),
             author_name: finding
                 .origin
@@ -159,6 +193,26 @@ pub fn write(input: &ReportInput<'_>, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)
 }
 
+/// Standard base64 with padding (RFC 4648), for `path_bytes`.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[(n >> (18 - 6 * i)) as usize & 63]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
 /// Writes one finding per line.
 pub fn write_lines(input: &ReportInput<'_>, out: &mut dyn Write) -> io::Result<()> {
     for finding in input.findings {
@@ -166,4 +220,25 @@ pub fn write_lines(input: &ReportInput<'_>, out: &mut dyn Write) -> io::Result<(
         writeln!(out)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_rfc4648() {
+        for (raw, encoded) in [
+            (&b""[..], ""),
+            (b"f", "Zg=="),
+            (b"fo", "Zm8="),
+            (b"foo", "Zm9v"),
+            (b"foob", "Zm9vYg=="),
+            (b"fooba", "Zm9vYmE="),
+            (b"foobar", "Zm9vYmFy"),
+            (b"\xff\xfe\n", "//4K"),
+        ] {
+            assert_eq!(base64(raw), encoded);
+        }
+    }
 }

@@ -4,6 +4,7 @@
 //! No format ever contains a raw secret unless `show_secrets` is set: findings are written with
 //! their redacted preview and redacted snippet.
 
+pub mod github;
 pub mod json;
 pub mod sarif;
 pub mod text;
@@ -25,6 +26,8 @@ pub enum Format {
     Jsonl,
     /// SARIF 2.1.0 for GitHub code scanning.
     Sarif,
+    /// GitHub Actions annotations (see [`github`]; the app adds the job summary).
+    Github,
 }
 
 /// Totals for the closing summary.
@@ -71,6 +74,7 @@ pub fn write(format: Format, input: &ReportInput<'_>, out: &mut dyn Write) -> io
         Format::Json => json::write(input, out),
         Format::Jsonl => json::write_lines(input, out),
         Format::Sarif => sarif::write(input, out),
+        Format::Github => github::write(input, out),
     }
 }
 
@@ -95,9 +99,10 @@ pub(crate) fn shown_snippet(finding: &Finding, show_secrets: bool) -> &str {
 /// The one-line message for a finding, shared by every format.
 pub(crate) fn message(finding: &Finding, show_secrets: bool) -> String {
     let value = shown_value(finding, show_secrets);
-    if finding.is_reference {
+    let message = if finding.is_reference {
         format!(
-            "{}: {value} is inlined into the browser bundle at build time",
+            "{}: the build inlines {value} into the browser bundle, so the key ships to every \
+             visitor even though the source holds no literal",
             finding.rule_name
         )
     } else if finding.in_bundle {
@@ -105,8 +110,19 @@ pub(crate) fn message(finding: &Finding, show_secrets: bool) -> String {
             "{} ({value}): this key ships to every visitor of the site; rotate it",
             finding.rule_name
         )
+    } else if let Some(variable) = &finding.public_env {
+        format!(
+            "{} ({value}): {variable} is browser-public, so the build inlines this key into the \
+             bundle and it ships to every visitor; rotate it",
+            finding.rule_name
+        )
     } else {
         format!("{} ({value})", finding.rule_name)
+    };
+    if finding.decoded.is_empty() {
+        message
+    } else {
+        format!("{message} [decoded: {}]", finding.decoded.join(", "))
     }
 }
 

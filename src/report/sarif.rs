@@ -6,12 +6,21 @@
 //! descriptions, help text and markdown (how to rotate and purge), and properties `tags`
 //! (`security`, `secret`, …), `security-severity` and `precision`. Each result has `ruleId`,
 //! `ruleIndex`, `level`, a message with the redacted value, exactly one physical location with a
-//! relative, percent-encoded `artifactLocation.uri` and a full region (1-based lines and columns,
+//! relative `artifactLocation.uri`, percent-encoded from the path's raw bytes (a name that is not
+//! UTF-8 or holds a newline keeps its exact bytes: `caf%E9.env`, `a%0Ab.env`), and a full region
+//! (1-based lines and columns,
 //! `endColumn` after the last character, `run.columnKind` = `unicodeCodePoints`), and
 //! `partialFingerprints["viscan/v1"]`, a digest of the finding's fingerprint (rule id + keyed
 //! secret hash + path, never the line; plus the commit for history findings). `properties`
-//! carry the fingerprint, `inBundle`, `viaRule`, and for history findings `commit`, `authorName`,
+//! carry the fingerprint, `inBundle`, `viaRule`, when known `decoded` (decoders, outermost
+//! first), `originalPath`/`originalLine`/`originalColumn` (the original source behind a source
+//! map or a mapped bundle; the location stays the file scanned) and `publicEnv`, and for history
+//! findings `commit`, `authorName`,
 //! `authorEmail`, `date` and `presentAtHead`. `results` is always present, `[]` when clean. The raw secret never appears.
+//!
+//! GitHub's limits ([`Limits::GITHUB`]: 25,000 results per run, 10 MB gzipped) are checked
+//! here: a larger log keeps the most severe results, warns on stderr, and says so in
+//! `runs[0].properties` (`truncated`, `totalResults`, `omittedResults`, `truncationReason`).
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -30,15 +39,129 @@ use crate::rules::Rule;
 /// The schema URI GitHub and validators expect.
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
-/// Writes the SARIF log.
+/// What GitHub code scanning accepts in one upload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Results per run.
+    pub max_results: usize,
+    /// Size of the log once gzipped, in bytes.
+    pub max_gzip_bytes: u64,
+}
+
+impl Limits {
+    /// GitHub's documented limits: 25,000 results per run, 10 MB gzipped per upload.
+    pub const GITHUB: Limits = Limits {
+        max_results: 25_000,
+        max_gzip_bytes: 10_000_000,
+    };
+}
+
+/// Writes the SARIF log, truncated to what GitHub accepts ([`Limits::GITHUB`]).
 pub fn write(input: &ReportInput<'_>, out: &mut dyn Write) -> io::Result<()> {
+    write_within(input, Limits::GITHUB, out)
+}
+
+/// Writes the SARIF log within `limits`. A log over them keeps the most severe results (in
+/// report order), warns on stderr, and says so in `runs[0].properties`: `truncated`,
+/// `totalResults`, `omittedResults`, `truncationReason`.
+pub fn write_within(
+    input: &ReportInput<'_>,
+    limits: Limits,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let rules: Vec<&Rule> = input.rules.rules().iter().collect();
-    let descriptors: Vec<ReportingDescriptor> = rules.iter().map(|r| descriptor(r)).collect();
     let results: Vec<SarifResult> = input
         .findings
         .iter()
         .map(|f| result(f, &rules, input.show_secrets))
         .collect();
+    let severities: Vec<Severity> = input.findings.iter().map(|f| f.severity).collect();
+    let total = results.len();
+    let fitted = fit(&severities, limits, |kept, why| {
+        let log = log(
+            input,
+            &rules,
+            kept.iter().map(|&i| results[i].clone()).collect(),
+            why.map(|why| (total, why)),
+        );
+        let mut bytes = serde_json::to_vec_pretty(&log)?;
+        bytes.push(b'\n');
+        Ok(bytes)
+    })?;
+    if let Some(why) = &fitted.reason {
+        crate::warn!(
+            "SARIF: {why}: kept the {} most severe of {total} results (the log's \
+             runs[0].properties says so; the JSON report lists them all)",
+            fitted.num_kept
+        );
+    }
+    out.write_all(&fitted.bytes)
+}
+
+/// A log that fits: its bytes, how many results it kept, and why it left some out.
+struct Fitted {
+    bytes: Vec<u8>,
+    num_kept: usize,
+    reason: Option<String>,
+}
+
+/// Renders the most severe results (`render` gets their indexes, in report order, and the
+/// reason for leaving the rest out) until the log is within `limits`.
+fn fit(
+    severities: &[Severity],
+    limits: Limits,
+    mut render: impl FnMut(&[usize], Option<&str>) -> io::Result<Vec<u8>>,
+) -> io::Result<Fitted> {
+    let total = severities.len();
+    let mut by_severity: Vec<usize> = (0..total).collect();
+    by_severity.sort_by_key(|&i| std::cmp::Reverse(severities[i]));
+    let mut num_kept = total.min(limits.max_results);
+    loop {
+        let mut kept: Vec<usize> = by_severity[..num_kept].to_vec();
+        kept.sort_unstable();
+        let reason = if num_kept == total {
+            None
+        } else if num_kept == limits.max_results {
+            Some(format!(
+                "GitHub code scanning accepts at most {} results per run",
+                limits.max_results
+            ))
+        } else {
+            Some(format!(
+                "GitHub code scanning accepts at most {} bytes of gzipped SARIF per upload",
+                limits.max_gzip_bytes
+            ))
+        };
+        let bytes = render(&kept, reason.as_deref())?;
+        // Deflate never grows data by more than a few bytes per 16 KiB block.
+        let size = bytes.len() as u64;
+        let fits_uncompressed = size + size / 1000 + 64 <= limits.max_gzip_bytes;
+        let gzip_bytes = if fits_uncompressed {
+            0
+        } else {
+            gzip_len(&bytes)?
+        };
+        if fits_uncompressed || gzip_bytes <= limits.max_gzip_bytes || num_kept == 0 {
+            return Ok(Fitted {
+                bytes,
+                num_kept,
+                reason,
+            });
+        }
+        // Shrink in proportion, with a margin, and try again.
+        let ratio = limits.max_gzip_bytes as f64 / gzip_bytes as f64;
+        num_kept = ((num_kept as f64 * ratio * 0.95) as usize).min(num_kept - 1);
+    }
+}
+
+/// The whole log around `results`; `truncated` is (total results, why some were left out).
+fn log(
+    input: &ReportInput<'_>,
+    rules: &[&Rule],
+    results: Vec<SarifResult>,
+    truncated: Option<(usize, &str)>,
+) -> Sarif {
+    let descriptors: Vec<ReportingDescriptor> = rules.iter().map(|r| descriptor(r)).collect();
     let driver = ToolComponent::builder()
         .name("viscan")
         .version(env!("CARGO_PKG_VERSION"))
@@ -46,23 +169,55 @@ pub fn write(input: &ReportInput<'_>, out: &mut dyn Write) -> io::Result<()> {
         .information_uri("https://github.com/viscan/viscan")
         .rules(descriptors)
         .build();
+    let mut properties = BTreeMap::new();
+    if let Some((total, why)) = truncated {
+        properties.insert("truncated".to_string(), json!(true));
+        properties.insert("totalResults".to_string(), json!(total));
+        properties.insert("omittedResults".to_string(), json!(total - results.len()));
+        properties.insert("truncationReason".to_string(), json!(why));
+    }
+    let invocations = vec![
+        Invocation::builder()
+            .execution_successful(!input.summary.had_errors)
+            .build(),
+    ];
     let run = Run::builder()
         .tool(Tool::builder().driver(driver).build())
         .results(results)
         .column_kind(json!("unicodeCodePoints"))
-        .invocations(vec![
-            Invocation::builder()
-                .execution_successful(!input.summary.had_errors)
+        .invocations(invocations);
+    let run = if properties.is_empty() {
+        run.build()
+    } else {
+        run.properties(
+            PropertyBag::builder()
+                .additional_properties(properties)
                 .build(),
-        ])
-        .build();
-    let log = Sarif::builder()
+        )
+        .build()
+    };
+    Sarif::builder()
         .schema(SCHEMA)
         .version(json!("2.1.0"))
         .runs(vec![run])
-        .build();
-    serde_json::to_writer_pretty(&mut *out, &log)?;
-    writeln!(out)
+        .build()
+}
+
+/// The size of `bytes` gzipped at the default level, as `upload-sarif` compresses it.
+fn gzip_len(bytes: &[u8]) -> io::Result<u64> {
+    struct Count(u64);
+    impl Write for Count {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0 += buf.len() as u64;
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut encoder = flate2::write::GzEncoder::new(Count(0), flate2::Compression::default());
+    encoder.write_all(bytes)?;
+    Ok(encoder.finish()?.0)
 }
 
 fn level(severity: Severity) -> ResultLevel {
@@ -162,8 +317,8 @@ fn result(finding: &Finding, rules: &[&Rule], show_secrets: bool) -> SarifResult
             PhysicalLocation::builder()
                 .artifact_location(
                     ArtifactLocation::builder()
-                        .uri(path_to_uri(&relative_to_cwd(
-                            &finding.origin.display_path(),
+                        .uri(path_to_uri(relative_bytes_to_cwd(
+                            &finding.origin.path_bytes(),
                         )))
                         .build(),
                 )
@@ -186,6 +341,17 @@ fn result(finding: &Finding, rules: &[&Rule], show_secrets: bool) -> SarifResult
     extra.insert("inBundle".to_string(), json!(finding.in_bundle));
     if let Some(via) = &finding.via_rule {
         extra.insert("viaRule".to_string(), json!(via));
+    }
+    if !finding.decoded.is_empty() {
+        extra.insert("decoded".to_string(), json!(finding.decoded));
+    }
+    if let Some(original) = &finding.original {
+        extra.insert("originalPath".to_string(), json!(original.path));
+        extra.insert("originalLine".to_string(), json!(original.line));
+        extra.insert("originalColumn".to_string(), json!(original.column));
+    }
+    if let Some(variable) = &finding.public_env {
+        extra.insert("publicEnv".to_string(), json!(variable));
     }
     if let Some(commit) = commit {
         extra.insert("commit".to_string(), json!(commit.id));
@@ -218,7 +384,7 @@ fn result(finding: &Finding, rules: &[&Rule], show_secrets: bool) -> SarifResult
 
 /// GitHub resolves URIs against the repository root, where CI runs us: an absolute path under
 /// the working directory becomes relative to it.
-fn relative_to_cwd(path: &str) -> String {
+pub(crate) fn relative_to_cwd(path: &str) -> String {
     let Ok(cwd) = std::env::current_dir() else {
         return path.to_string();
     };
@@ -228,14 +394,29 @@ fn relative_to_cwd(path: &str) -> String {
     }
 }
 
+/// [`relative_to_cwd`] on a path's raw bytes, which may not be UTF-8.
+fn relative_bytes_to_cwd(path: &[u8]) -> Vec<u8> {
+    let cwd = match std::env::current_dir() {
+        Ok(cwd) if path.starts_with(b"/") => crate::blob::raw_bytes(&cwd),
+        _ => return path.to_vec(),
+    };
+    let cwd = cwd.strip_suffix(b"/").unwrap_or(&cwd);
+    match path.strip_prefix(cwd) {
+        Some(rest) if rest.len() > 1 && rest[0] == b'/' => rest[1..].to_vec(),
+        _ => path.to_vec(),
+    }
+}
+
 /// A relative URI reference for a `/`-separated path: unreserved characters and `/` kept, the
-/// rest percent-encoded. Absolute paths become `file://` URIs.
-pub fn path_to_uri(path: &str) -> String {
+/// rest percent-encoded byte by byte, so a name that is not UTF-8 (or holds a newline) keeps
+/// its exact bytes (`%FF`, `%0A`). Absolute paths become `file://` URIs.
+pub fn path_to_uri(path: impl AsRef<[u8]>) -> String {
+    let path = path.as_ref();
     let mut uri = String::with_capacity(path.len());
-    if path.starts_with('/') {
+    if path.starts_with(b"/") {
         uri.push_str("file://");
     }
-    for &b in path.as_bytes() {
+    for &b in path {
         if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
             uri.push(b as char);
         } else {
@@ -249,10 +430,64 @@ pub fn path_to_uri(path: &str) -> String {
 mod tests {
     use super::*;
 
+    /// Incompressible bytes, `n` per kept result.
+    fn noise(kept: &[usize], n: usize) -> Vec<u8> {
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut bytes = Vec::new();
+        for _ in 0..kept.len() * n {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            bytes.push(state as u8);
+        }
+        bytes
+    }
+
+    #[test]
+    fn logs_over_the_limits_keep_the_most_severe_results() {
+        use Severity::*;
+        let severities = [Low, Critical, Medium, High, Low, Critical];
+        let limits = Limits {
+            max_results: 3,
+            max_gzip_bytes: 1_000_000,
+        };
+        let mut seen = Vec::new();
+        let fitted = fit(&severities, limits, |kept, why| {
+            seen.push((kept.to_vec(), why.map(str::to_string)));
+            Ok(b"{}".to_vec())
+        })
+        .expect("fit");
+        assert_eq!(fitted.num_kept, 3);
+        // Critical, critical, high, in report order.
+        assert_eq!(seen[0].0, vec![1, 3, 5]);
+        assert!(
+            fitted
+                .reason
+                .expect("truncated")
+                .contains("at most 3 results")
+        );
+
+        // Each result is 10 KB of noise: only ~9 fit in 100 KB gzipped.
+        let limits = Limits {
+            max_results: 25_000,
+            max_gzip_bytes: 100_000,
+        };
+        let severities = vec![High; 40];
+        let fitted = fit(&severities, limits, |kept, _| Ok(noise(kept, 10_000))).expect("fit");
+        assert!(gzip_len(&fitted.bytes).expect("gzip") <= 100_000);
+        assert!((5..10).contains(&fitted.num_kept), "{}", fitted.num_kept);
+        assert!(fitted.reason.expect("truncated").contains("gzipped"));
+
+        // Within the limits: untouched.
+        let fitted = fit(&severities, limits, |kept, _| Ok(vec![b' '; kept.len()])).expect("fit");
+        assert_eq!((fitted.num_kept, fitted.reason), (40, None));
+    }
+
     #[test]
     fn uris_are_relative_and_encoded() {
         assert_eq!(path_to_uri("src/app config.py"), "src/app%20config.py");
         assert_eq!(path_to_uri("/tmp/x#1.env"), "file:///tmp/x%231.env");
         assert_eq!(path_to_uri("<stdin>"), "%3Cstdin%3E");
+        assert_eq!(path_to_uri(b"a\nb/\xff.env"), "a%0Ab/%FF.env");
     }
 }

@@ -1,6 +1,8 @@
 //! The text report: findings grouped by file, `path:line:col`, severity, rule id, redacted value
 //! and a short snippet window; then a one-line summary. Colour only when asked (a terminal,
-//! without `NO_COLOR`/`--no-color`).
+//! without `NO_COLOR`/`--no-color`). A path that is not printable UTF-8 (control characters, a
+//! newline, bytes that are not UTF-8) is shown quoted with C-style escapes
+//! ([`crate::blob::quote_path`]): `"src/a\nb.env":3:7`.
 
 use std::io::{self, Write};
 
@@ -36,7 +38,9 @@ pub fn write(input: &ReportInput<'_>, out: &mut dyn Write) -> io::Result<()> {
     let style = Style { on: input.color };
     let mut current_path: Option<String> = None;
     for finding in input.findings {
-        let path = finding.origin.display_path();
+        // Quoted and escaped when it is not plain printable UTF-8: a file name must not be
+        // able to forge report lines or drive the terminal.
+        let path = finding.origin.quoted_path();
         if current_path.as_deref() != Some(path.as_str()) {
             if current_path.is_some() {
                 writeln!(out)?;
@@ -45,9 +49,15 @@ pub fn write(input: &ReportInput<'_>, out: &mut dyn Write) -> io::Result<()> {
             current_path = Some(path.clone());
         }
         let loc = &finding.location;
+        // A source map or mapped bundle also says which original file to fix.
+        let original = finding
+            .original
+            .as_ref()
+            .map(|o| format!(" → {}:{}:{}", o.path, o.line, o.column))
+            .unwrap_or_default();
         writeln!(
             out,
-            "  {}:{}:{}  {}  {}  {}",
+            "  {}:{}:{}{original}  {}  {}  {}",
             path,
             loc.line,
             loc.column,

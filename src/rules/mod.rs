@@ -106,6 +106,9 @@ pub struct Rule {
     pub reject: Vec<ContextCheck>,
     /// Index of the rule to report under in bundles.
     pub in_bundle: Option<usize>,
+    /// Index of the rule to report under when the value is bound to a browser-public env
+    /// variable (`NEXT_PUBLIC_…`).
+    pub in_public_env: Option<usize>,
     pub example_path: String,
     pub examples: Vec<String>,
     pub negative_examples: Vec<String>,
@@ -338,6 +341,18 @@ fn compile(
         }
         Some(target) => enabled.iter().position(|i| i == target),
     };
+    let in_public_env = match &syntax.in_public_env {
+        None => None,
+        Some(target) if !ids.contains(target) => {
+            return Err(invalid(
+                file,
+                None,
+                &id,
+                format!("in_public_env names unknown rule {target}"),
+            ));
+        }
+        Some(target) => enabled.iter().position(|i| i == target),
+    };
     Ok(Rule {
         id,
         name: syntax.name,
@@ -356,6 +371,7 @@ fn compile(
         require_any: syntax.context.require_any,
         reject: syntax.context.reject,
         in_bundle,
+        in_public_env,
         example_path: syntax
             .example_path
             .unwrap_or_else(|| "example.txt".to_string()),

@@ -48,6 +48,10 @@ pub struct RuleSyntax {
     /// Rule id to report under when the blob is a front-end bundle.
     #[serde(default)]
     pub in_bundle: Option<String>,
+    /// Rule id to report under when the `name` group is a browser-public env variable
+    /// (`NEXT_PUBLIC_…`, `VITE_…`): the build inlines the value into the bundle.
+    #[serde(default)]
+    pub in_public_env: Option<String>,
     /// Path the examples are scanned as (default `example.txt`).
     #[serde(default)]
     pub example_path: Option<String>,

@@ -6,6 +6,7 @@
 use memchr::memmem;
 
 use crate::rules::ContextCheck;
+use crate::scan::sourcemap;
 
 /// Lines looked at on each side of a match for "nearby" checks.
 const NEARBY_LINES: usize = 10;
@@ -40,6 +41,16 @@ pub struct MatchSite<'a> {
     pub name: Option<&'a [u8]>,
     /// The value that would be reported (for indirect rules, the resolved literal).
     pub value: &'a [u8],
+    /// Facts about the whole haystack, computed at most once per haystack.
+    pub facts: &'a HaystackFacts,
+}
+
+/// Whole-haystack facts some checks need, computed on first use and shared by every match in
+/// the haystack, so that thousands of matches in a 50 MB bundle do not search it thousands
+/// of times.
+#[derive(Debug, Default)]
+pub struct HaystackFacts {
+    signature_header: std::cell::OnceCell<bool>,
 }
 
 /// Whether `check` holds at `site`.
@@ -55,9 +66,10 @@ pub fn holds(check: ContextCheck, site: &MatchSite<'_>) -> bool {
         ContextCheck::NamesVoiceinfra => site.name.is_some_and(names_voiceinfra),
         ContextCheck::SignatureHeaderInFile => {
             // `HTTP_X_VOICEINFRA_SIGNATURE` is how PHP/CGI/WSGI servers expose the header.
-            (find_ci(site.haystack, b"x-voiceinfra-signature").is_some()
-                || find_ci(site.haystack, b"x_voiceinfra_signature").is_some())
-                && weak_tie_allowed()
+            *site.facts.signature_header.get_or_init(|| {
+                find_ci(site.haystack, b"x-voiceinfra-signature").is_some()
+                    || find_ci(site.haystack, b"x_voiceinfra_signature").is_some()
+            }) && weak_tie_allowed()
         }
         ContextCheck::VoiceinfraScope => {
             in_voiceinfra_block(site.haystack, site.start) && weak_tie_allowed()
@@ -478,19 +490,28 @@ fn is_other_vendor(host: &str) -> bool {
     !neutral && !voiceinfra
 }
 
-/// Whether a blob is built front-end code that ships to browsers, by its path and content.
+/// Whether a blob is built front-end code that ships to browsers, by its path and content: a
+/// source map (`*.js.map` by name, any other `*.map` whose content is one), or JavaScript that
+/// sits in build output (`dist/`, `build/`, `out/`, `.next/static/`, `.nuxt/`,
+/// `.svelte-kit/output/`, `public/`, `static/`, …), has a bundle's file name (`*.min.js`,
+/// `*.chunk.js`, a content hash) or looks minified or bundled. Standard input is judged by
+/// content alone.
 pub fn is_bundle(path: &str, content: &[u8]) -> bool {
     let lower = path.to_ascii_lowercase();
     let name = lower.rsplit('/').next().unwrap_or(&lower);
-    let is_map = name.ends_with(".js.map") || name.ends_with(".mjs.map");
-    let is_js = is_map
-        || [".js", ".mjs", ".cjs"]
+    if sourcemap::is_map_name(name) {
+        return [".js.map", ".mjs.map", ".cjs.map"]
             .iter()
-            .any(|ext| name.ends_with(ext));
+            .any(|ext| name.ends_with(ext))
+            || sourcemap::looks_like_map(content);
+    }
+    let is_js = [".js", ".mjs", ".cjs"]
+        .iter()
+        .any(|ext| name.ends_with(ext));
     if !is_js && path != "<stdin>" {
         return false;
     }
-    if is_js && (is_map || bundle_path(&lower, name)) {
+    if is_js && bundle_path(&lower, name) {
         return true;
     }
     looks_minified(content)
@@ -505,6 +526,8 @@ fn bundle_path(lower: &str, name: &str) -> bool {
         ".nuxt/",
         ".output/public/",
         ".svelte-kit/output/",
+        ".vercel/output/static/",
+        "storybook-static/",
         "public/",
         "static/",
         "assets/",
@@ -536,14 +559,21 @@ fn has_content_hash(name: &str) -> bool {
 
 /// Minified or bundled content: a very long line near the start, or bundler runtime markers.
 fn looks_minified(content: &[u8]) -> bool {
+    // Runtimes of webpack (4 and 5), Vite/Rollup, Next.js, esbuild and Parcel, and the
+    // comments bundlers and minifiers leave.
     const MARKERS: &[&[u8]] = &[
         b"__webpack_require__",
         b"webpackChunk",
+        b"webpackJsonp",
         b"__vite__",
+        b"__vitePreload",
         b"/*! For license information",
         b"//# sourceMappingURL=",
         b"__NEXT_DATA__",
         b"self.__next_f",
+        b"__toESM(",
+        b"__commonJS(",
+        b"parcelRequire",
     ];
     let head = &content[..content.len().min(256 * 1024)];
     if MARKERS.iter().any(|m| memmem::find(head, m).is_some()) {
@@ -711,6 +741,7 @@ mod tests {
                     end: at + 9,
                     name: None,
                     value: b"",
+                    facts: &HaystackFacts::default(),
                 },
             )
         };
@@ -734,6 +765,7 @@ mod tests {
             end: at + 7,
             name: None,
             value: b"x",
+            facts: &HaystackFacts::default(),
         };
         assert!(holds(ContextCheck::VoiceinfraScope, &s));
         let text = "api_key = \"x\" # voiceinfra\n";
@@ -744,6 +776,7 @@ mod tests {
             end: at + 7,
             name: None,
             value: b"x",
+            facts: &HaystackFacts::default(),
         };
         assert!(!holds(ContextCheck::VoiceinfraScope, &s));
     }
@@ -760,6 +793,7 @@ mod tests {
                     end: at + 9,
                     name: None,
                     value: b"",
+                    facts: &HaystackFacts::default(),
                 },
             )
         };
@@ -846,6 +880,7 @@ mod tests {
                     end: at + needle.len(),
                     name: None,
                     value: b"",
+                    facts: &HaystackFacts::default(),
                 },
             )
         };
@@ -867,6 +902,18 @@ mod tests {
         assert!(is_bundle("vendor.min.js", b"x"));
         assert!(is_bundle("src/main.8f2a9c1b.chunk.js", b"x"));
         assert!(is_bundle("app.js.map", b"{}"));
+        assert!(is_bundle(
+            "styles.css.map",
+            b"{\"version\":3,\"mappings\":\"AAAA\"}"
+        ));
+        assert!(!is_bundle("linker.map", b"Memory map of app.elf\n"));
+        assert!(is_bundle(
+            "web/.svelte-kit/output/client/_app/immutable/start.js",
+            b"x"
+        ));
+        assert!(is_bundle("web/.nuxt/dist/client/entry.js", b"x"));
+        assert!(is_bundle("public/js/widget.js", b"x"));
+        assert!(is_bundle("lib/x.js", b"var a=__toESM(require_react());"));
         assert!(is_bundle("src/app.js", &[b'a'; 3000]));
         assert!(is_bundle(
             "lib/x.js",

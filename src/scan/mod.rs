@@ -3,19 +3,37 @@
 //! scanning, use a separate matcher for each thread"). A worker turns one [`Blob`] into findings:
 //! prefilter → candidate rules' regexes → value checks → context checks → positions and
 //! snippets, the last only for blobs with findings.
+//!
+//! Blobs that passed the prefilter are also looked at through decoded views ([`decode`]):
+//! windows around keyword hits with percent-encoding, string escapes, HTML entities and
+//! base64 next to VoiceInfra names undone; each `sourcesContent` entry of a source map
+//! ([`sourcemap`]), scanned as the original file it is; and a bundle's inline source map. A
+//! finding in a view is reported where its encoded text is in the blob, with the decoders that
+//! produced it and, for source maps, the original file and line; when a view and the blob
+//! itself report overlapping spans, the more decoded one wins (one finding per place).
 
 pub mod context;
+pub mod decode;
 pub mod marker;
 pub mod prefilter;
+pub mod sourcemap;
 pub mod text;
 pub mod value;
 
-use crate::blob::Blob;
-use crate::finding::{Finding, Fingerprint, Location, Secret};
+use crate::blob::{Blob, Origin, Utf16};
+use crate::finding::{Finding, Fingerprint, Location, OriginalLocation, Secret};
 use crate::rules::{Rule, RuleKind, RuleSet, Scope};
-use context::MatchSite;
+use context::{HaystackFacts, MatchSite};
+use decode::{Decoding, Mapping, Piece, View, ViewKind};
 use prefilter::Prefilter;
+use sourcemap::SourceMap;
 use text::LineIndex;
+
+/// Reads the source map a bundle refers to: given the bundle's origin and the reference (its
+/// `sourceMappingURL`, or `NAME.js.map` when it has none), the map's bytes. The scanner never
+/// touches the file system itself; the app supplies this for sources where files have
+/// neighbours (a directory walk).
+pub type MapLoader = dyn Fn(&Origin, &str) -> Option<Vec<u8>> + Send + Sync;
 
 /// Compiled rules plus the prefilter; build once, share as `&Scanner`.
 #[derive(Debug)]
@@ -78,18 +96,69 @@ impl Scanner {
             matches: Vec::new(),
             line_starts: Vec::new(),
             masks: Vec::new(),
+            found: Vec::new(),
+            hits: Vec::new(),
+            windows: Vec::new(),
+            map_loader: None,
             unused_markers: Vec::new(),
             stats: ScanStats::default(),
         }
     }
 }
 
-/// A match that passed value and context checks, before positions are computed.
-#[derive(Debug, Clone, Copy)]
+/// A match that passed value and context checks, in the coordinates of the text it was found
+/// in: the blob's text (`view: None`) or a decoded view.
+#[derive(Debug, Clone)]
+struct Found {
+    rule: usize,
+    view: Option<usize>,
+    /// The secret (for indirect rules, the resolved literal).
+    span: (usize, usize),
+    /// The whole regex match.
+    whole: (usize, usize),
+    /// The name the value is bound to, when it is a browser-public env variable.
+    public_env: Option<String>,
+}
+
+/// A finding before positions are computed: its span in the blob's text and what decoding
+/// and source maps say about it.
+#[derive(Debug, Clone)]
 struct Match {
     rule: usize,
     start: usize,
     end: usize,
+    /// How deeply decoded the text it was found in is (0: the blob's text).
+    depth: usize,
+    /// The secret when it differs from `text[start..end]` (found in a decoded view).
+    secret: Option<Vec<u8>>,
+    decoded: Vec<&'static str>,
+    original: Option<OriginalLocation>,
+    public_env: Option<String>,
+}
+
+/// What the views of one blob may still hold (see [`decode::MAX_VIEW_BYTES`]).
+struct Budget {
+    bytes: usize,
+    pieces: usize,
+}
+
+impl Budget {
+    fn new() -> Budget {
+        Budget {
+            bytes: decode::MAX_VIEW_BYTES,
+            pieces: decode::MAX_PIECES,
+        }
+    }
+
+    /// Takes room for a view, if there is any left.
+    fn take(&mut self, bytes: usize, pieces: usize) -> bool {
+        if bytes > self.bytes || pieces > self.pieces {
+            return false;
+        }
+        self.bytes -= bytes;
+        self.pieces -= pieces;
+        true
+    }
 }
 
 /// Per-thread scanning state. When possible, a worker should be reused.
@@ -98,13 +167,26 @@ pub struct Worker<'s> {
     candidates: Vec<bool>,
     seen_keywords: Vec<bool>,
     decoded: Vec<u8>,
+    found: Vec<Found>,
     matches: Vec<Match>,
     line_starts: Vec<usize>,
     masks: Vec<(usize, usize)>,
+    hits: Vec<usize>,
+    windows: Vec<(usize, usize)>,
+    map_loader: Option<&'s MapLoader>,
     /// (path, line) of allow markers with no finding to allow, for `--verbose`.
     pub unused_markers: Vec<(String, usize)>,
     /// What this worker has scanned so far.
     pub stats: ScanStats,
+}
+
+impl<'s> Worker<'s> {
+    /// Lets the worker read the source map beside a bundle (`app.js` + `app.js.map`), to report
+    /// where a key in minified code came from.
+    pub fn with_map_loader(mut self, loader: &'s MapLoader) -> Worker<'s> {
+        self.map_loader = Some(loader);
+        self
+    }
 }
 
 impl Worker<'_> {
@@ -113,16 +195,23 @@ impl Worker<'_> {
         self.stats.num_blobs += 1;
         self.stats.num_bytes += blob.bytes.len() as u64;
         let mut decoded = std::mem::take(&mut self.decoded);
-        let text: &[u8] = if text::decode_utf16_bom(&blob.bytes, &mut decoded) {
+        let utf16 = text::decode_utf16(&blob.bytes, &mut decoded);
+        let text: &[u8] = if utf16.is_some() {
             &decoded
         } else {
             &blob.bytes
         };
-        self.scan_text(blob, text, out);
+        self.scan_text(blob, text, utf16, out);
         self.decoded = decoded;
     }
 
-    fn scan_text(&mut self, blob: &Blob, text: &[u8], out: &mut Vec<Finding>) {
+    fn scan_text(
+        &mut self,
+        blob: &Blob,
+        text: &[u8],
+        utf16: Option<Utf16>,
+        out: &mut Vec<Finding>,
+    ) {
         let any_rule =
             self.scanner
                 .prefilter
@@ -131,7 +220,7 @@ impl Worker<'_> {
         let first_new = out.len();
         if any_rule {
             self.stats.num_blobs_matched_keywords += 1;
-            self.find_all(blob, text, out);
+            self.find_all(blob, text, utf16, out);
         }
         if has_markers {
             self.note_unused_markers(blob, text, &out[first_new..]);
@@ -149,7 +238,7 @@ impl Worker<'_> {
         self.line_starts = index.into_storage();
     }
 
-    fn find_all(&mut self, blob: &Blob, text: &[u8], out: &mut Vec<Finding>) {
+    fn find_all(&mut self, blob: &Blob, text: &[u8], utf16: Option<Utf16>, out: &mut Vec<Finding>) {
         let rules = self.scanner.rules.rules();
         let within_root = blob.origin.display_within_root();
         let path = within_root.as_str();
@@ -159,19 +248,63 @@ impl Worker<'_> {
                 .extra_bundle_paths
                 .as_ref()
                 .is_some_and(|globs| globs.is_match(&blob.origin.within_root));
-        self.matches.clear();
-        for (index, rule) in rules.iter().enumerate() {
-            if !self.candidates[index] || (rule.scope == Scope::Bundle && !in_bundle) {
-                continue;
+        let file_name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+        self.found.clear();
+        let mut views: Vec<View> = Vec::new();
+        let mut budget = Budget::new();
+        // A source map is scanned through its sources, each as the file it is; its JSON text
+        // as such would only repeat them with escaped quotes and no line structure.
+        let source_map = if in_bundle && sourcemap::is_map_name(&file_name) {
+            sourcemap::parse(text).filter(|m| m.contents.iter().any(Option::is_some))
+        } else {
+            None
+        };
+        let mut inline_map = None;
+        match &source_map {
+            Some(map) => self.scan_sources(text, &mut views, None, map, &mut budget),
+            None => {
+                for (index, rule) in rules.iter().enumerate() {
+                    if !self.candidates[index] || (rule.scope == Scope::Bundle && !in_bundle) {
+                        continue;
+                    }
+                    find_matches(
+                        index,
+                        rule,
+                        text,
+                        None,
+                        &HaystackFacts::default(),
+                        &mut self.found,
+                    );
+                }
+                if in_bundle {
+                    inline_map = self.scan_inline_map(text, &mut views, &mut budget);
+                }
+                let all_base64 = decode::is_k8s_secret(&file_name, text);
+                self.decode_views(text, &mut views, None, all_base64, in_bundle, &mut budget);
             }
-            find_matches(index, rule, text, &mut self.matches);
         }
+        if self.found.is_empty() {
+            return;
+        }
+        self.resolve(rules, text, &views, utf16);
         if self.matches.is_empty() {
             return;
         }
-        // The same span found by several rules is reported once, by the first rule listed.
-        self.matches.sort_by_key(|m| (m.start, m.end, m.rule));
-        self.matches.dedup_by_key(|m| (m.start, m.end));
+        dedupe(rules, text, &mut self.matches);
+
+        // Where minified code came from, when its source map is inline or beside it.
+        let loaded_map = match (&source_map, &inline_map) {
+            (None, None) if in_bundle && self.matches.iter().any(|m| m.original.is_none()) => {
+                self.load_map(blob, text)
+            }
+            _ => None,
+        };
+        let mappings = match (&inline_map, &loaded_map) {
+            (Some((view, map)), _) => map.mappings.map(|(a, b)| (&views[*view].bytes[a..b], map)),
+            (None, Some((bytes, map))) => map.mappings.map(|(a, b)| (&bytes[a..b], map)),
+            _ => None,
+        };
+        let mut mappings = mappings.map(|(m, map)| (sourcemap::Mappings::new(m), map));
 
         let index = LineIndex::new(text, std::mem::take(&mut self.line_starts));
         // Spans that snippets must mask: every secret (public env names are not secrets).
@@ -184,27 +317,448 @@ impl Worker<'_> {
         );
         let mut places = Places {
             index: &index,
-            starts: text::Cursor::default(),
+            starts: if mappings.is_some() {
+                text::Cursor::counting_utf16()
+            } else {
+                text::Cursor::default()
+            },
             ends: text::Cursor::default(),
             masks: &self.masks,
         };
         for m in &self.matches {
-            out.push(make_finding(
-                rules,
-                m,
-                blob,
-                path,
-                text,
-                &mut places,
-                in_bundle,
-            ));
+            let mut finding = make_finding(rules, m, blob, path, text, &mut places, in_bundle);
+            if let (None, Some((mappings, map))) = (&finding.original, mappings.as_mut()) {
+                finding.original = original_of(
+                    mappings,
+                    map,
+                    finding.location.line,
+                    places.starts.utf16_column(),
+                );
+            }
+            out.push(finding);
         }
         self.line_starts = index.into_storage();
     }
+
+    /// Runs the candidate rules over a view.
+    fn find_in_view(&mut self, views: &[View], view: usize, in_bundle: bool) {
+        let bytes = &views[view].bytes;
+        if !self
+            .scanner
+            .prefilter
+            .candidates(bytes, &mut self.candidates, &mut self.seen_keywords)
+        {
+            return;
+        }
+        let facts = HaystackFacts::default();
+        for (index, rule) in self.scanner.rules.rules().iter().enumerate() {
+            if !self.candidates[index] || (rule.scope == Scope::Bundle && !in_bundle) {
+                continue;
+            }
+            find_matches(index, rule, bytes, Some(view), &facts, &mut self.found);
+        }
+    }
+
+    /// Scans a view and, unless it is nested too deeply, the views decoded from it.
+    fn scan_view(
+        &mut self,
+        views: &mut Vec<View>,
+        view: usize,
+        in_bundle: bool,
+        budget: &mut Budget,
+    ) {
+        self.find_in_view(views, view, in_bundle);
+        if views[view].depth < decode::MAX_DEPTH {
+            self.decode_views(&[], views, Some(view), false, in_bundle, budget);
+        }
+    }
+
+    /// Decodes windows around the keyword hits of `parent` (the blob's `text` when `None`),
+    /// or all of it for a Kubernetes Secret (`all_base64`), and scans each window in which
+    /// something was decoded.
+    fn decode_views(
+        &mut self,
+        text: &[u8],
+        views: &mut Vec<View>,
+        parent: Option<usize>,
+        all_base64: bool,
+        in_bundle: bool,
+        budget: &mut Budget,
+    ) {
+        let (src, depth) = match parent {
+            None => (text, 0),
+            Some(p) => (&views[p].bytes[..], views[p].depth),
+        };
+        self.scanner.prefilter.keyword_hits(src, &mut self.hits);
+        if all_base64 {
+            self.windows.clear();
+            self.windows.push((0, src.len()));
+        } else {
+            decode::windows(&self.hits, src.len(), &mut self.windows);
+        }
+        if self.hits.is_empty() && !all_base64 {
+            return;
+        }
+        let mut made = Vec::new();
+        let mut blocks = Vec::new();
+        for &(from, to) in &self.windows {
+            let mut bytes = Vec::new();
+            let mut pieces = Vec::new();
+            if !decode::decode(
+                src,
+                from,
+                to,
+                all_base64,
+                &mut bytes,
+                &mut pieces,
+                &mut blocks,
+            ) {
+                continue;
+            }
+            // A decoded document (a config file in a Secret) is a view of its own: one
+            // base64 piece that covers all of it.
+            for block in blocks.drain(..) {
+                let len = block.bytes.len();
+                if !budget.take(len, 1) {
+                    break;
+                }
+                made.push(View {
+                    bytes: block.bytes,
+                    mapping: Mapping::Pieces {
+                        base: block.parent.0,
+                        pieces: vec![Piece {
+                            view: (0, len),
+                            parent: block.parent,
+                            decoding: Decoding::Base64,
+                        }],
+                    },
+                    parent,
+                    kind: ViewKind::Decoded,
+                    depth: depth + 1,
+                });
+            }
+            if pieces.is_empty() {
+                continue;
+            }
+            if !budget.take(bytes.len(), pieces.len()) {
+                break;
+            }
+            made.push(View {
+                bytes,
+                mapping: Mapping::Pieces { base: from, pieces },
+                parent,
+                kind: ViewKind::Decoded,
+                depth: depth + 1,
+            });
+        }
+        for view in made {
+            views.push(view);
+            let index = views.len() - 1;
+            self.scan_view(views, index, in_bundle, budget);
+        }
+    }
+
+    /// Scans each `sourcesContent` entry of `map` (whose bytes are `text`, or the view
+    /// `parent`) as a view of its own.
+    fn scan_sources(
+        &mut self,
+        text: &[u8],
+        views: &mut Vec<View>,
+        parent: Option<usize>,
+        map: &SourceMap,
+        budget: &mut Budget,
+    ) {
+        for (source, body) in map.contents.iter().enumerate() {
+            let Some(body) = *body else { continue };
+            let (src, depth) = match parent {
+                None => (text, 0),
+                Some(p) => (&views[p].bytes[..], views[p].depth),
+            };
+            let mut bytes = Vec::new();
+            let mut checkpoints = Vec::new();
+            sourcemap::unescape_string(&src[body.0..body.1], &mut bytes, &mut checkpoints);
+            if !budget.take(bytes.len(), checkpoints.len()) {
+                return;
+            }
+            views.push(View {
+                bytes,
+                mapping: Mapping::JsonString { body, checkpoints },
+                parent,
+                kind: ViewKind::Source {
+                    name: map.source_name(source).to_string(),
+                },
+                depth: depth + 1,
+            });
+            let index = views.len() - 1;
+            // Sources ship with the map, so they are bundle content whatever their names.
+            self.scan_view(views, index, true, budget);
+        }
+    }
+
+    /// Decodes and scans a bundle's inline source map (`sourceMappingURL=data:…;base64,…`).
+    /// Returns the view holding the decoded map, and the map.
+    fn scan_inline_map(
+        &mut self,
+        text: &[u8],
+        views: &mut Vec<View>,
+        budget: &mut Budget,
+    ) -> Option<(usize, SourceMap)> {
+        let url = sourcemap::mapping_url(text)?;
+        let payload = sourcemap::inline_payload(text, url)?;
+        let mut bytes = Vec::new();
+        if !decode::decode_base64(&text[payload.0..payload.1], &mut bytes)
+            || !budget.take(bytes.len(), 1)
+        {
+            return None;
+        }
+        let map = sourcemap::parse(&bytes)?;
+        let len = bytes.len();
+        views.push(View {
+            bytes,
+            mapping: Mapping::Pieces {
+                base: payload.0,
+                pieces: vec![Piece {
+                    view: (0, len),
+                    parent: payload,
+                    decoding: Decoding::Base64,
+                }],
+            },
+            parent: None,
+            kind: ViewKind::InlineMap,
+            depth: 1,
+        });
+        let index = views.len() - 1;
+        self.scan_sources(text, views, Some(index), &map, budget);
+        Some((index, map))
+    }
+
+    /// The source map beside a bundle, read through the map loader, if it has one.
+    fn load_map(&self, blob: &Blob, text: &[u8]) -> Option<(Vec<u8>, SourceMap)> {
+        let loader = self.map_loader?;
+        let reference = match sourcemap::mapping_url(text) {
+            Some((a, b)) => String::from_utf8_lossy(&text[a..b]).into_owned(),
+            None => format!("{}.map", blob.origin.path.file_name()?.to_string_lossy()),
+        };
+        let bytes = loader(&blob.origin, &reference)?;
+        let map = sourcemap::parse(&bytes)?;
+        Some((bytes, map))
+    }
+
+    /// Turns this blob's [`Found`]s into [`Match`]es: spans mapped back to the blob's text,
+    /// the decoders that produced them, and the original source for source map content.
+    fn resolve(&mut self, rules: &[Rule], text: &[u8], views: &[View], utf16: Option<Utf16>) {
+        self.matches.clear();
+        let mut source_lines: Vec<Option<LineIndex>> = Vec::new();
+        source_lines.resize_with(views.len(), || None);
+        for found in self.found.drain(..) {
+            let public_env = if rules[found.rule].kind == RuleKind::Reference {
+                let (a, b) = found.span;
+                let bytes = match found.view {
+                    None => text,
+                    Some(v) => &views[v].bytes[..],
+                };
+                Some(String::from_utf8_lossy(&bytes[a..b]).into_owned())
+            } else {
+                found.public_env
+            };
+            let Some(first) = found.view else {
+                self.matches.push(Match {
+                    rule: found.rule,
+                    start: found.span.0,
+                    end: found.span.1,
+                    depth: 0,
+                    secret: None,
+                    decoded: utf16.map(Utf16::as_str).into_iter().collect(),
+                    original: None,
+                    public_env,
+                });
+                continue;
+            };
+            let touched = (
+                found.span.0.min(found.whole.0),
+                found.span.1.max(found.whole.1),
+            );
+            // A decoded view repeats its parent except where it decoded something: a match
+            // that no decoding took part in was already judged on the parent.
+            if views[first].kind == ViewKind::Decoded
+                && views[first]
+                    .mapping
+                    .pieces_in(touched.0, touched.1)
+                    .is_empty()
+            {
+                continue;
+            }
+            let mut levels: Vec<Vec<&'static str>> = Vec::new();
+            let mut original = None;
+            let (mut view, mut span, mut touched) = (first, found.span, touched);
+            loop {
+                let current = &views[view];
+                // Source views are the files a map holds (their JSON escapes are the map's
+                // container, not an encoding of the key); an inline map is base64 as a whole.
+                let names: Vec<&'static str> = match current.kind {
+                    ViewKind::Decoded => current
+                        .mapping
+                        .pieces_in(touched.0, touched.1)
+                        .iter()
+                        .map(|p| p.decoding.as_str())
+                        .collect(),
+                    ViewKind::InlineMap => vec![Decoding::Base64.as_str()],
+                    ViewKind::Source { .. } => Vec::new(),
+                };
+                levels.push(names);
+                if let (ViewKind::Source { name }, None) = (&current.kind, &original) {
+                    let lines = source_lines[view]
+                        .get_or_insert_with(|| LineIndex::new(&current.bytes, Vec::new()));
+                    let (line, column) = lines.position(&current.bytes, span.0);
+                    original = Some(OriginalLocation {
+                        path: name.clone(),
+                        line,
+                        column,
+                    });
+                }
+                let parent_bytes = match current.parent {
+                    None => text,
+                    Some(p) => &views[p].bytes[..],
+                };
+                let up = |offset: usize, is_end: bool| {
+                    current.mapping.to_parent(parent_bytes, offset, is_end)
+                };
+                span = (up(span.0, false), up(span.1, true));
+                touched = (up(touched.0, false), up(touched.1, true));
+                match current.parent {
+                    None => break,
+                    Some(p) => view = p,
+                }
+            }
+            let mut decoded: Vec<&'static str> = utf16.map(Utf16::as_str).into_iter().collect();
+            for name in levels.into_iter().rev().flatten() {
+                if !decoded.contains(&name) {
+                    decoded.push(name);
+                }
+            }
+            let (a, b) = found.span;
+            self.matches.push(Match {
+                rule: found.rule,
+                start: span.0,
+                end: span.1.max(span.0),
+                depth: views[first].depth,
+                secret: Some(views[first].bytes[a..b].to_vec()),
+                decoded,
+                original,
+                public_env,
+            });
+        }
+    }
 }
 
-/// Runs every pattern of `rule` over `text` and keeps the matches that pass its checks.
-fn find_matches(index: usize, rule: &Rule, text: &[u8], out: &mut Vec<Match>) {
+/// One finding per place: the same span found by several rules is reported once, by the
+/// first rule listed; a match found in decoded text replaces any less decoded match it
+/// overlaps (the base64 text of a Kubernetes Secret value, the escaped JSON of a source map);
+/// a public env variable named twice on one line (`NEXT_PUBLIC_X: process.env.NEXT_PUBLIC_X`)
+/// is one finding.
+fn dedupe(rules: &[Rule], text: &[u8], matches: &mut Vec<Match>) {
+    matches.sort_by(|a, b| {
+        (a.start, a.end, std::cmp::Reverse(a.depth), a.rule).cmp(&(
+            b.start,
+            b.end,
+            std::cmp::Reverse(b.depth),
+            b.rule,
+        ))
+    });
+    matches.dedup_by(|later, kept| later.start == kept.start && later.end == kept.end);
+    if matches.iter().any(|m| m.depth > 0) {
+        // Decoded spans by start, with the running maximum of their ends, to find overlaps
+        // in O(log n) each.
+        let deep: Vec<(usize, usize, usize)> = matches
+            .iter()
+            .filter(|m| m.depth > 0)
+            .map(|m| (m.start, m.end, m.depth))
+            .collect();
+        let mut max_end: Vec<usize> = Vec::with_capacity(deep.len());
+        for (i, d) in deep.iter().enumerate() {
+            max_end.push(if i == 0 { d.1 } else { max_end[i - 1].max(d.1) });
+        }
+        matches.retain(|m| {
+            let mut i = deep.partition_point(|d| d.0 < m.end.max(m.start + 1));
+            while i > 0 && max_end[i - 1] > m.start {
+                i -= 1;
+                let d = deep[i];
+                if d.2 > m.depth && d.0 < m.end.max(m.start + 1) && m.start < d.1.max(d.0 + 1) {
+                    return false;
+                }
+            }
+            true
+        });
+    }
+    // Reference findings of one rule naming the same variable close together on one line.
+    let mut kept: Vec<Match> = Vec::with_capacity(matches.len());
+    for m in matches.drain(..) {
+        let duplicate = rules[m.rule].kind == RuleKind::Reference
+            && kept.iter().rev().take(8).any(|k| {
+                k.rule == m.rule
+                    && k.public_env == m.public_env
+                    && m.start >= k.end
+                    && m.start - k.end <= 512
+                    && memchr::memchr(b'\n', &text[k.end..m.start]).is_none()
+            });
+        if !duplicate {
+            kept.push(m);
+        }
+    }
+    *matches = kept;
+}
+
+/// The original position of generated `line` (1-based) and UTF-16 `column` (1-based) by a
+/// bundle's source map. The segment gives the original position of the token the column is
+/// in; a key is a few characters into its string literal, so a small offset into the token
+/// is carried over.
+fn original_of(
+    mappings: &mut sourcemap::Mappings<'_>,
+    map: &SourceMap,
+    line: usize,
+    column: usize,
+) -> Option<OriginalLocation> {
+    let generated = column.checked_sub(1)? as i64;
+    let segment = mappings.lookup(line.checked_sub(1)?, generated)?;
+    let (source, original_line, original_column) = segment.original?;
+    let into_token = generated.checked_sub(segment.generated_column)?;
+    let column = original_column.checked_add(if into_token <= 64 { into_token } else { 0 })?;
+    Some(OriginalLocation {
+        path: map.source_name(source).to_string(),
+        line: usize::try_from(original_line).ok()? + 1,
+        column: usize::try_from(column).ok()? + 1,
+    })
+}
+
+/// Whether `name` (as bound in code or config, `process.env.` and the like allowed in front)
+/// is a browser-public env variable: a name the build inlines into the bundle.
+pub fn is_public_env_name(name: &[u8]) -> bool {
+    const PREFIXES: &[&[u8]] = &[
+        b"NEXT_PUBLIC_",
+        b"VITE_",
+        b"REACT_APP_",
+        b"NUXT_PUBLIC_",
+        b"PUBLIC_",
+        b"EXPO_PUBLIC_",
+        b"GATSBY_",
+    ];
+    let last = name
+        .iter()
+        .rposition(|&b| matches!(b, b'.' | b'[' | b'"' | b'\''))
+        .map_or(name, |i| &name[i + 1..]);
+    PREFIXES.iter().any(|p| last.starts_with(p))
+}
+
+/// Runs every pattern of `rule` over `text` (the blob's text, or view `view`) and keeps the
+/// matches that pass its checks.
+fn find_matches(
+    index: usize,
+    rule: &Rule,
+    text: &[u8],
+    view: Option<usize>,
+    facts: &HaystackFacts,
+    out: &mut Vec<Found>,
+) {
     for pattern in &rule.patterns {
         for caps in pattern.regex.captures_iter(text) {
             let (Some(whole), Some(secret)) = (caps.get(0), caps.get(pattern.secret_group)) else {
@@ -243,15 +797,26 @@ fn find_matches(index: usize, rule: &Rule, text: &[u8], out: &mut Vec<Match>) {
                 end: whole.end(),
                 name,
                 value: &text[span.0..span.1],
+                facts,
             };
             let required = rule.require_any.is_empty()
                 || rule.require_any.iter().any(|&c| context::holds(c, &site));
             let rejected = rule.reject.iter().any(|&c| context::holds(c, &site));
             if required && !rejected {
-                out.push(Match {
+                let public_env = rule
+                    .in_public_env
+                    .and(name)
+                    .filter(|n| is_public_env_name(n))
+                    .map(|n| {
+                        let n = n.rsplit(|&b| b == b'.').next().unwrap_or(n);
+                        String::from_utf8_lossy(n).into_owned()
+                    });
+                out.push(Found {
                     rule: index,
-                    start: span.0,
-                    end: span.1,
+                    view,
+                    span,
+                    whole: (whole.start(), whole.end()),
+                    public_env,
                 });
             }
         }
@@ -345,16 +910,29 @@ fn make_finding(
     in_bundle: bool,
 ) -> Finding {
     let matched = &rules[m.rule];
-    let (reported, via_rule) = match matched.in_bundle {
-        Some(bundle_rule) if in_bundle && bundle_rule != m.rule => {
+    // Shipped in a bundle beats exposed through a public env name: the key is already out.
+    let (reported, via_rule) = match (matched.in_bundle, matched.in_public_env) {
+        (Some(bundle_rule), _) if in_bundle && bundle_rule != m.rule => {
             (&rules[bundle_rule], Some(matched.id.clone()))
+        }
+        (_, Some(public_rule)) if m.public_env.is_some() && public_rule != m.rule => {
+            (&rules[public_rule], Some(matched.id.clone()))
         }
         _ => (matched, None),
     };
+    let is_reference = matched.kind == RuleKind::Reference;
+    let public_env = if is_reference || (via_rule.is_some() && !in_bundle) {
+        m.public_env.clone()
+    } else {
+        None
+    };
     let (line, column) = places.starts.position(places.index, text, m.start);
     let (end_line, end_column) = places.ends.position(places.index, text, m.end);
-    let secret = Secret::new(text[m.start..m.end].to_vec());
-    let is_reference = matched.kind == RuleKind::Reference;
+    let secret = Secret::new(
+        m.secret
+            .clone()
+            .unwrap_or_else(|| text[m.start..m.end].to_vec()),
+    );
     let preview = if is_reference {
         String::from_utf8_lossy(secret.expose()).into_owned()
     } else {
@@ -389,6 +967,9 @@ fn make_finding(
         in_bundle,
         present_at_head: None,
         allow_marker: marker::allowing(text, places.index, (m.start, m.end)),
+        decoded: m.decoded.clone(),
+        original: m.original.clone(),
+        public_env,
     }
 }
 

@@ -99,6 +99,20 @@ impl Prefilter {
 }
 
 impl Prefilter {
+    /// Appends to `out` the offset of every rule keyword in `haystack`, in order: where the
+    /// decoders look. A second pass over the blob, so only for blobs that need decoding.
+    pub fn keyword_hits(&self, haystack: &[u8], out: &mut Vec<usize>) {
+        out.clear();
+        for found in self.automaton.find_iter(haystack) {
+            let is_marker = self.keywords[self.first_marker..]
+                .iter()
+                .any(|k| found.as_bytes().eq_ignore_ascii_case(k.as_bytes()));
+            if !is_marker {
+                out.push(found.start());
+            }
+        }
+    }
+
     /// Whether the last [`Prefilter::candidates`] call (whose `seen` flags these are) saw an
     /// allow marker.
     pub fn saw_marker(&self, seen: &[bool]) -> bool {

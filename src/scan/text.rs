@@ -1,29 +1,30 @@
 //! Byte-level text helpers: UTF-16 decoding, and offsets to 1-based line/column plus a short
 //! snippet window. Positions are computed only for blobs that have findings.
 
-/// If `bytes` start with a UTF-16 byte order mark, decodes them into `out` as UTF-8 and returns
-/// true. Unpaired surrogates become U+FFFD.
-pub fn decode_utf16_bom(bytes: &[u8], out: &mut Vec<u8>) -> bool {
-    let little_endian = match bytes {
-        [0xFF, 0xFE, ..] => true,
-        [0xFE, 0xFF, ..] => false,
-        _ => return false,
+use crate::blob::{Utf16, utf16_order};
+
+/// If `bytes` are UTF-16 text (with or without a byte order mark, see
+/// [`crate::blob::utf16_order`]), decodes them into `out` as UTF-8 and returns the byte order.
+/// Unpaired surrogates become U+FFFD. Lines and columns counted in the UTF-8 text are those of
+/// the UTF-16 file (one code point is one column either way).
+pub fn decode_utf16(bytes: &[u8], out: &mut Vec<u8>) -> Option<Utf16> {
+    let order = utf16_order(bytes)?;
+    let body = match bytes {
+        [0xFF, 0xFE, rest @ ..] | [0xFE, 0xFF, rest @ ..] => rest,
+        _ => bytes,
     };
-    let units = bytes[2..].chunks_exact(2).map(|pair| {
-        if little_endian {
-            u16::from_le_bytes([pair[0], pair[1]])
-        } else {
-            u16::from_be_bytes([pair[0], pair[1]])
-        }
+    let units = body.chunks_exact(2).map(|pair| match order {
+        Utf16::Le => u16::from_le_bytes([pair[0], pair[1]]),
+        Utf16::Be => u16::from_be_bytes([pair[0], pair[1]]),
     });
     out.clear();
-    out.reserve(bytes.len() / 2);
+    out.reserve(body.len() / 2);
     let mut buf = [0u8; 4];
     for ch in char::decode_utf16(units) {
         let ch = ch.unwrap_or(char::REPLACEMENT_CHARACTER);
         out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
     }
-    true
+    Some(order)
 }
 
 /// Start offsets of every line in a blob, built once per blob with findings.
@@ -71,10 +72,41 @@ impl LineIndex {
 
 /// Characters in `bytes`: UTF-8 sequences count once, invalid bytes once each.
 pub fn count_chars(bytes: &[u8]) -> usize {
-    bytes
-        .iter()
-        .filter(|&&b| (b as i8) >= -0x40) // not a UTF-8 continuation byte
-        .count()
+    count_chars_in(bytes, 0, bytes.len())
+}
+
+/// Characters in `text[from..to]`, counted as [`count_chars`] does but looking before `from`
+/// to tell a stray continuation byte from one that continues a sequence, so that counts of
+/// adjacent ranges add up whatever the cut.
+pub fn count_chars_in(text: &[u8], from: usize, to: usize) -> usize {
+    (from..to).filter(|&i| is_char_start(text, i)).count()
+}
+
+/// Whether byte `i` of `text` starts a character: an ASCII byte, a lead byte, or a
+/// continuation byte that no lead byte within reach continues (a stray byte such as Latin-1
+/// `©`, which is one column and one U+FFFD in a snippet). Counting only non-continuation bytes
+/// made a run of such bytes zero columns wide, so columns on Latin-1 lines were wrong and a
+/// snippet window over them had no end (found by `fuzz/fuzz_targets/utf16_text.rs`).
+fn is_char_start(text: &[u8], i: usize) -> bool {
+    let b = text[i];
+    if !(0x80..0xC0).contains(&b) {
+        return true;
+    }
+    // Walk back over at most three continuation bytes to a lead byte long enough to cover `i`.
+    for back in 1..=3 {
+        let Some(j) = i.checked_sub(back) else {
+            return true;
+        };
+        let needed = match text[j] {
+            0x80..=0xBF => continue,
+            0xC2..=0xDF => 1,
+            0xE0..=0xEF => 2,
+            0xF0..=0xF4 => 3,
+            _ => return true,
+        };
+        return back > needed;
+    }
+    true
 }
 
 /// Characters of context shown on each side of a secret in a snippet.
@@ -102,10 +134,29 @@ pub fn snippet(
     if before > line_start {
         out.push('…');
     }
+    // What to mask in the window: the other secrets, and every other copy of this one (a value
+    // repeated on its line, `KEY="v" # was "v"`, is not a match but must not show through;
+    // found by `fuzz/fuzz_targets/scan_blob.rs`). Unless the secret itself is shown.
+    let needle = &text[secret.0..secret.1];
+    let first = others.partition_point(|o| o.1 <= before);
+    let mut masks: Vec<(usize, usize)> = others[first..]
+        .iter()
+        .take_while(|o| o.0 < after)
+        .copied()
+        .collect();
+    if !needle.is_empty() && replacement.as_bytes() != needle {
+        let from = before.saturating_sub(needle.len());
+        let to = after.saturating_add(needle.len()).min(text.len());
+        masks.extend(
+            memchr::memmem::find_iter(&text[from..to], needle)
+                .map(|i| (from + i, from + i + needle.len()))
+                .filter(|&(start, _)| start != secret.0),
+        );
+    }
+    masks.sort_unstable();
     let piece = |from: usize, to: usize, out: &mut String| {
         let mut at = from;
-        let first = others.partition_point(|o| o.1 <= from);
-        for &(start, end) in &others[first..] {
+        for &(start, end) in &masks {
             if start >= to {
                 break;
             }
@@ -139,22 +190,53 @@ pub struct Cursor {
     line: usize,
     offset: usize,
     column: usize,
+    /// Whether to count `astral` too (only when a source map will be asked).
+    utf16: bool,
+    /// Characters outside the Basic Multilingual Plane before `offset` on the line: they count
+    /// one column but two UTF-16 units, the unit source maps count in.
+    astral: usize,
 }
 
 impl Cursor {
+    /// A cursor that also counts UTF-16 columns ([`Cursor::utf16_column`]).
+    pub fn counting_utf16() -> Cursor {
+        Cursor {
+            utf16: true,
+            ..Cursor::default()
+        }
+    }
+
     /// 1-based line and column of byte `offset`.
     pub fn position(&mut self, index: &LineIndex, text: &[u8], offset: usize) -> (usize, usize) {
         let line = index.line_of(offset);
         if line == self.line && offset >= self.offset && self.line != 0 {
-            self.column += count_chars(&text[self.offset..offset]);
+            self.column += count_chars_in(text, self.offset, offset);
+            if self.utf16 {
+                self.astral += count_astral(&text[self.offset..offset]);
+            }
         } else {
             let (line, column) = index.position(text, offset);
             self.column = column;
             self.line = line;
+            if self.utf16 {
+                let (line_start, _) = index.line_bounds(text, offset);
+                self.astral = count_astral(&text[line_start..offset]);
+            }
         }
         self.offset = offset;
         (self.line, self.column)
     }
+
+    /// The 1-based column of the last [`Cursor::position`] in UTF-16 code units (when made by
+    /// [`Cursor::counting_utf16`]; else the column).
+    pub fn utf16_column(&self) -> usize {
+        self.column + self.astral
+    }
+}
+
+/// Four-byte UTF-8 sequences (characters above U+FFFF) in `bytes`.
+fn count_astral(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| b >= 0xF0).count()
 }
 
 fn char_boundary_back(text: &[u8], floor: usize, from: usize, chars: usize) -> usize {
@@ -162,7 +244,7 @@ fn char_boundary_back(text: &[u8], floor: usize, from: usize, chars: usize) -> u
     let mut seen = 0;
     while pos > floor && seen < chars {
         pos -= 1;
-        if (text[pos] as i8) >= -0x40 {
+        if is_char_start(text, pos) {
             seen += 1;
         }
     }
@@ -174,7 +256,7 @@ fn char_boundary_forward(text: &[u8], from: usize, ceiling: usize, chars: usize)
     let mut seen = 0;
     while pos < ceiling && seen < chars {
         pos += 1;
-        while pos < ceiling && (text[pos] as i8) < -0x40 {
+        while pos < ceiling && !is_char_start(text, pos) {
             pos += 1;
         }
         seen += 1;
@@ -185,6 +267,46 @@ fn char_boundary_forward(text: &[u8], from: usize, ceiling: usize, chars: usize)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Regression (fuzz/scan_blob): a second, unmatched copy of the secret on its line showed
+    /// in the redacted snippet.
+    #[test]
+    fn snippets_mask_every_copy_of_the_secret() {
+        let text = b"KEY=\"SECRETVALUE9\" # old: SECRETVALUE9, SECRETVALUE";
+        let at = 5;
+        let s = snippet(text, (0, text.len()), (at, at + 12), "SE*****", &[]);
+        assert_eq!(s, "KEY=\"SE*****\" # old: *****, SECRETV…");
+        // Cut by the window's edge: the visible part is masked.
+        let mut text = b"KEY=\"SECRETVALUE9\"".to_vec();
+        text.extend_from_slice(&[b' '; 24]);
+        text.extend_from_slice(b"SECRETVALUE9 and more text after it");
+        let s = snippet(&text, (0, text.len()), (at, at + 12), "SE*****", &[]);
+        assert!(!s.contains("SECRET"), "{s}");
+        // With --show-secrets the copies stay.
+        let s = snippet(&text, (0, text.len()), (at, at + 12), "SECRETVALUE9", &[]);
+        assert!(s.contains("SECRETVALUE9") && !s.contains("*****"), "{s}");
+    }
+
+    /// Regression (fuzz/utf16_text): stray continuation bytes (Latin-1 `©` is 0xA9) counted
+    /// zero columns, and a snippet window over a run of them took the whole line.
+    #[test]
+    fn stray_continuation_bytes_are_one_column_each() {
+        let mut text = vec![0xA9; 5000];
+        text.extend_from_slice(b"KEY=SECRETVALUE");
+        text.extend(std::iter::repeat_n(0xA9, 5000));
+        let index = LineIndex::new(&text, Vec::new());
+        let at = 5004;
+        assert_eq!(index.position(&text, at), (1, 5005));
+        let mut cursor = Cursor::default();
+        assert_eq!(cursor.position(&index, &text, 2500), (1, 2501));
+        assert_eq!(cursor.position(&index, &text, at), (1, 5005));
+        let s = snippet(&text, (0, text.len()), (at, at + 11), "SE*****", &[]);
+        assert!(s.chars().count() <= 70, "{} chars", s.chars().count());
+        // A valid two-byte character is still one column, however the range is cut.
+        let text = "é=KEY".as_bytes();
+        assert_eq!(count_chars(text), 5);
+        assert_eq!(count_chars_in(text, 0, 1) + count_chars_in(text, 1, 6), 5);
+    }
 
     #[test]
     fn positions_count_characters_and_handle_crlf() {
@@ -245,7 +367,33 @@ mod tests {
             bytes.extend_from_slice(&unit.to_le_bytes());
         }
         let mut out = Vec::new();
-        assert!(decode_utf16_bom(&bytes, &mut out));
+        assert_eq!(decode_utf16(&bytes, &mut out), Some(Utf16::Le));
         assert_eq!(out, "key=é".as_bytes());
+    }
+
+    #[test]
+    fn utf16_without_bom_is_decoded_in_either_order() {
+        let text = "VOICEINFRA_API_KEY=é😀x\r\n";
+        let mut out = Vec::new();
+        let le: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        assert_eq!(decode_utf16(&le, &mut out), Some(Utf16::Le));
+        assert_eq!(out, text.as_bytes());
+        let be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+        assert_eq!(decode_utf16(&be, &mut out), Some(Utf16::Be));
+        assert_eq!(out, text.as_bytes());
+        assert_eq!(decode_utf16(b"plain", &mut out), None);
+    }
+
+    #[test]
+    fn cursor_counts_utf16_units_for_source_maps() {
+        let text = "a😀b😀c\nd".as_bytes();
+        let index = LineIndex::new(text, Vec::new());
+        let mut cursor = Cursor::counting_utf16();
+        let c = text.iter().position(|&b| b == b'c').expect("c");
+        assert_eq!(cursor.position(&index, text, c), (1, 5));
+        assert_eq!(cursor.utf16_column(), 7);
+        let b = text.iter().position(|&b| b == b'b').expect("b");
+        assert_eq!(cursor.position(&index, text, b), (1, 3));
+        assert_eq!(cursor.utf16_column(), 4);
     }
 }

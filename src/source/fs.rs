@@ -2,16 +2,23 @@
 //! one visitor (and so one scan worker) and one reusable read buffer. Hidden files are scanned
 //! (`.env`, `.github/`), `.git/` is not, symlinks are not followed, binary and oversized files
 //! are skipped, and unreadable paths are reported without stopping the walk.
+//!
+//! Hostile trees are expected: only regular files are ever opened during the walk, and with
+//! `O_NONBLOCK`, so a file swapped for a FIFO mid-walk cannot block; FIFOs, devices and sockets
+//! are passed over (named on the command line, they are an error: [`unscannable_root`]); a file
+//! that vanishes between listing and reading is a warning; nothing is read past the size limit;
+//! paths in messages are quoted ([`crate::blob::quote_path`]) so a file name cannot forge output;
+//! Ctrl-C ([`crate::interrupt`]) stops the walk.
 
-use std::fs::File;
-use std::io::Read;
+use std::fs::{File, FileType};
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use ignore::{WalkBuilder, WalkState};
 
-use crate::blob::{Blob, Origin};
+use crate::blob::{Blob, Origin, quote_path, raw_bytes};
 use crate::{err, warn};
 
 /// Build-output folders where browser-bound keys end up; usually git-ignored.
@@ -97,10 +104,13 @@ where
         };
         let counters = &counters;
         Box::new(move |entry| {
+            if crate::interrupt::requested() {
+                return WalkState::Quit;
+            }
             let entry = match entry {
                 Ok(entry) => entry,
                 Err(error) => {
-                    err!("{}", error);
+                    err!("{}", describe(&error));
                     return WalkState::Continue;
                 }
             };
@@ -166,36 +176,156 @@ fn root_of<'a>(roots: &'a [PathBuf], path: &'a Path) -> &'a Path {
         .map_or(path, PathBuf::as_path)
 }
 
+/// Why a path named on the command line cannot be scanned, as the message to print, or `None`
+/// when it can: it exists and is (or links to) a regular file or a directory. A FIFO would
+/// block until some writer came and a device may never end, so neither is read; the message
+/// says to pipe a stream to `viscan scan -` instead.
+pub fn unscannable_root(path: &Path) -> Option<String> {
+    let shown = quote_path(&raw_bytes(path));
+    let is_link = match std::fs::symlink_metadata(path) {
+        Ok(meta) => meta.file_type().is_symlink(),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => {
+            return Some(format!("{shown}: no such file or directory"));
+        }
+        Err(error) => return Some(format!("{shown}: {error}")),
+    };
+    let meta = match std::fs::metadata(path) {
+        Ok(meta) => meta,
+        Err(error) if is_link && error.kind() == io::ErrorKind::NotFound => {
+            return Some(format!(
+                "{shown}: broken symbolic link (its target does not exist)"
+            ));
+        }
+        Err(error) if is_link && is_loop(&error) => {
+            return Some(format!("{shown}: symbolic link loop"));
+        }
+        Err(error) => return Some(format!("{shown}: {error}")),
+    };
+    if meta.is_file() || meta.is_dir() {
+        return None;
+    }
+    Some(format!(
+        "{shown}: not scanned: a {} is not a regular file (to scan a stream, pipe it to \
+         `viscan scan -`)",
+        special_kind(&meta.file_type())
+    ))
+}
+
+#[cfg(unix)]
+fn is_loop(error: &io::Error) -> bool {
+    error.raw_os_error() == Some(libc::ELOOP)
+}
+
+#[cfg(not(unix))]
+fn is_loop(_: &io::Error) -> bool {
+    false
+}
+
+/// What kind of special file `file_type` is, in words.
+fn special_kind(file_type: &FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if file_type.is_fifo() {
+            return "named pipe (FIFO)";
+        }
+        if file_type.is_char_device() {
+            return "character device";
+        }
+        if file_type.is_block_device() {
+            return "block device";
+        }
+        if file_type.is_socket() {
+            return "socket";
+        }
+    }
+    let _ = file_type;
+    "special file"
+}
+
+/// A walk error as `path: what went wrong`, the path quoted like every other.
+fn describe(error: &ignore::Error) -> String {
+    match error {
+        ignore::Error::WithDepth { err, .. } => describe(err),
+        ignore::Error::WithPath { path, err } => {
+            format!("{}: {}", quote_path(&raw_bytes(path)), describe(err))
+        }
+        ignore::Error::Loop { child, .. } => {
+            format!("{}: symbolic link loop", quote_path(&raw_bytes(child)))
+        }
+        other => other.to_string(),
+    }
+}
+
+/// Opens `path` for reading without ever blocking: with `O_NONBLOCK`, opening a FIFO returns
+/// at once (the caller then sees it is not a regular file); regular files ignore the flag.
+fn open_nonblocking(path: &Path) -> io::Result<File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
+    }
+    options.open(path)
+}
+
 /// Reads `path` into `buf` unless it is too large, unreadable or binary.
 fn read_file(path: &Path, max_size: u64, buf: &mut Vec<u8>, counters: &Counters) -> bool {
-    let file = match File::open(path) {
+    let shown = || quote_path(&raw_bytes(path));
+    let file = match open_nonblocking(path) {
         Ok(file) => file,
+        // Listed by the walk, gone when opened: there is nothing left to scan.
+        Err(error) if error.kind() == io::ErrorKind::NotFound => {
+            warn!("{}: vanished during the scan", shown());
+            return false;
+        }
         Err(error) => {
-            err!("{}: {}", path.display(), error);
+            err!("{}: {}", shown(), error);
             return false;
         }
     };
-    match file.metadata() {
-        Ok(meta) if meta.len() > max_size => {
-            warn!(
-                "{}: skipped: {} bytes is over --max-file-size ({} bytes)",
-                path.display(),
-                meta.len(),
-                max_size
-            );
-            counters.num_skipped_large.fetch_add(1, Ordering::Relaxed);
-            return false;
-        }
-        Ok(_) => {}
+    let meta = match file.metadata() {
+        Ok(meta) => meta,
         Err(error) => {
-            err!("{}: {}", path.display(), error);
+            err!("{}: {}", shown(), error);
             return false;
         }
+    };
+    // The walk saw a regular file (or a link to one), but that was a moment ago.
+    if !meta.is_file() {
+        warn!(
+            "{}: skipped: it became a {} during the scan",
+            shown(),
+            special_kind(&meta.file_type())
+        );
+        return false;
+    }
+    if meta.len() > max_size {
+        warn!(
+            "{}: skipped: {} bytes is over --max-file-size ({} bytes)",
+            shown(),
+            meta.len(),
+            max_size
+        );
+        counters.num_skipped_large.fetch_add(1, Ordering::Relaxed);
+        return false;
     }
     buf.clear();
+    // One allocation of the right size: growing by doubling could hold twice the file.
+    buf.reserve(usize::try_from(meta.len()).unwrap_or(0));
     // Never read past the limit, even if the file grew after the size check.
     if let Err(error) = file.take(max_size.saturating_add(1)).read_to_end(buf) {
-        err!("{}: {}", path.display(), error);
+        err!("{}: {}", shown(), error);
+        return false;
+    }
+    if buf.len() as u64 > max_size {
+        warn!(
+            "{}: skipped: it grew over --max-file-size ({} bytes) during the scan",
+            shown(),
+            max_size
+        );
+        counters.num_skipped_large.fetch_add(1, Ordering::Relaxed);
         return false;
     }
     if Blob::looks_binary(buf) {
@@ -203,6 +333,55 @@ fn read_file(path: &Path, max_size: u64, buf: &mut Vec<u8>, counters: &Counters)
         return false;
     }
     true
+}
+
+/// Reads the source map `reference` refers to, relative to the bundle at `bundle`: the
+/// `sourceMappingURL` of the bundle (`app.js.map`, `../maps/app.js.map`, with any `?query` or
+/// `#fragment` dropped) or the conventional `NAME.js.map`. URLs with a scheme, absolute paths,
+/// and files that are missing, not regular or over `max_size` give `None`, quietly: a bundle
+/// without its map is normal.
+pub fn read_source_map(bundle: &Path, reference: &str, max_size: u64) -> Option<Vec<u8>> {
+    let reference = reference.split(['?', '#']).next().unwrap_or(reference);
+    if reference.is_empty()
+        || reference.contains(':')
+        || reference.starts_with('/')
+        || reference.starts_with('\\')
+    {
+        return None;
+    }
+    let path = bundle.parent()?.join(percent_decoded(reference));
+    let meta = std::fs::metadata(&path).ok()?;
+    if !meta.is_file() || meta.len() > max_size {
+        return None;
+    }
+    let mut bytes = Vec::new();
+    File::open(&path)
+        .ok()?
+        .take(max_size)
+        .read_to_end(&mut bytes)
+        .ok()?;
+    Some(bytes)
+}
+
+/// `%20` and friends in a relative URL, as file names.
+fn percent_decoded(reference: &str) -> String {
+    let bytes = reference.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (bytes[i], bytes.get(i + 1), bytes.get(i + 2)) {
+            (b'%', Some(&h), Some(&l)) if hex(h).is_some() && hex(l).is_some() => {
+                out.push((hex(h).unwrap_or(0) * 16 + hex(l).unwrap_or(0)) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn ignored_build_dirs(roots: &[PathBuf], visited: &[PathBuf]) -> Vec<PathBuf> {

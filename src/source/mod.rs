@@ -1,6 +1,8 @@
 //! Sources turn what the user asked to scan into [`crate::blob::Blob`]s: files and directories
-//! ([`fs`]), standard input ([`stdin`]), and git history and the index ([`git`]).
+//! ([`fs`]), standard input ([`stdin`]), and git history and the index ([`git`]); [`github`]
+//! picks the commits a GitHub Actions event brings.
 
 pub mod fs;
 pub mod git;
+pub mod github;
 pub mod stdin;

@@ -320,8 +320,10 @@ fn next_app(c: &Corpus) {
     let number_id = c.noise_uuid();
     c.file("web/.env.local")
         .l("# Local overrides, never committed (see .gitignore)")
+        // A literal bound to a browser-public name: one finding, under the public-env rule
+        // (the assignment rule matched it; the build inlines it into every visitor's bundle).
         .pos(
-            ASSIGN,
+            PUBLIC,
             format!("NEXT_PUBLIC_VOICEINFRA_API_KEY={public_key}"),
         )
         .l("NEXT_PUBLIC_VOICEINFRA_BASE_URL=https://api.voiceinfra.ai/v1")

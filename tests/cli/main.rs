@@ -3,8 +3,12 @@
 
 mod util;
 
+mod bundles;
+mod ci;
 mod corpus;
 mod history;
+mod props;
+mod robust;
 mod rules;
 mod scan;
 mod staged;

@@ -92,6 +92,7 @@ impl CommitGraph {
             }
             let Some((remote, branch)) = reference
                 .name()
+                .ok()
                 .and_then(|name| name.strip_prefix("refs/remotes/"))
                 .and_then(|rest| rest.split_once('/'))
             else {
@@ -114,7 +115,10 @@ impl CommitGraph {
 
     /// Walks the commits reachable from `include` and from none of `exclude` (full ids).
     pub fn count(&self, include: &[String], exclude: &[String]) -> anyhow::Result<RangeCount> {
-        let mut walk = self.repo.revwalk().context("failed to start a history walk")?;
+        let mut walk = self
+            .repo
+            .revwalk()
+            .context("failed to start a history walk")?;
         for id in include {
             walk.push(Oid::from_str(id)?)
                 .with_context(|| format!("commit {id} is not in the repository"))?;

@@ -21,7 +21,8 @@ use git2::{
 use crate::blob::CommitMeta;
 
 mod graph;
-mod index_file;
+/// Public so the fuzz targets (`fuzz/`) can reach its parser; nothing else outside `git` uses it.
+pub mod index_file;
 mod staged;
 
 use crate::{err, warn};
@@ -104,8 +105,13 @@ pub fn index_history(
         );
     }
     let head_blobs = head_blobs(&repo);
-    let mut walk = repo.revwalk()?;
-    walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
+    let mut walk = Walk {
+        revwalk: repo.revwalk()?,
+        include: Vec::new(),
+        exclude: Vec::new(),
+    };
+    walk.revwalk
+        .set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
     let mut num_starts = 0;
     if !options.include.is_empty() {
         let resolve = |rev: &str| -> anyhow::Result<Oid> {
@@ -141,14 +147,24 @@ pub fn index_history(
     let mut index = Indexer::default();
     let mut num_commits = 0u64;
     if num_starts > 0 {
-        for oid in walk {
-            let oid = match oid {
-                Ok(oid) => oid,
-                Err(error) => {
-                    err!("history walk: {}", error.message());
-                    continue;
-                }
-            };
+        // libgit2 orders the whole walk before it yields a commit, so one unreadable commit (a
+        // truncated or corrupt pack) would end it: then walk what can be read, ourselves.
+        let order = match walk.revwalk.by_ref().collect::<Result<Vec<Oid>, _>>() {
+            Ok(order) => order,
+            Err(error) => {
+                err!(
+                    "history walk: {}: auditing the commits that can be read (`git fsck` tells \
+                     what is damaged)",
+                    error.message()
+                );
+                readable_order(&repo, &walk.include, &walk.exclude)
+            }
+        };
+        for oid in order {
+            // Ctrl-C: stop walking; the app reports the run as interrupted.
+            if crate::interrupt::requested() {
+                break;
+            }
             let commit = match repo.find_commit(oid) {
                 Ok(commit) => commit,
                 Err(error) => {
@@ -177,7 +193,7 @@ pub fn index_history(
 
 /// Pushes the tip of every ref that leads to a commit (branches, remote-tracking branches,
 /// tags peeled, the stash, notes) and a detached HEAD. Returns how many were pushed.
-fn push_every_ref(repo: &Repository, walk: &mut git2::Revwalk<'_>) -> usize {
+fn push_every_ref(repo: &Repository, walk: &mut Walk<'_>) -> usize {
     let mut num_pushed = 0;
     let mut push = |oid: Oid| {
         if walk.push(oid).is_ok() {
@@ -201,7 +217,7 @@ fn push_every_ref(repo: &Repository, walk: &mut git2::Revwalk<'_>) -> usize {
                             push(commit.id());
                         }
                     }
-                    Err(error) => err!("ref {name}: {}", error.message()),
+                    Err(error) => err!("ref {name}: {}", unpeelable(repo, &reference, &error)),
                 }
             }
         }
@@ -215,7 +231,94 @@ fn push_every_ref(repo: &Repository, walk: &mut git2::Revwalk<'_>) -> usize {
     num_pushed
 }
 
-fn push_range(repo: &Repository, walk: &mut git2::Revwalk<'_>, range: &str) -> anyhow::Result<()> {
+/// The revision walk, with the commits it starts from and those whose ancestry it leaves out
+/// (libgit2 does not give them back), for [`readable_order`].
+struct Walk<'r> {
+    revwalk: git2::Revwalk<'r>,
+    include: Vec<Oid>,
+    exclude: Vec<Oid>,
+}
+
+impl Walk<'_> {
+    fn push(&mut self, oid: Oid) -> Result<(), git2::Error> {
+        self.revwalk.push(oid)?;
+        self.include.push(oid);
+        Ok(())
+    }
+
+    fn hide(&mut self, oid: Oid) -> Result<(), git2::Error> {
+        self.revwalk.hide(oid)?;
+        self.exclude.push(oid);
+        Ok(())
+    }
+}
+
+/// Every readable commit reachable from `include` and from none of `exclude`, parents before
+/// children (a depth-first post-order). Used when libgit2's walk fails: each commit that cannot
+/// be read is reported once, and what lies only behind it is not audited.
+fn readable_order(repo: &Repository, include: &[Oid], exclude: &[Oid]) -> Vec<Oid> {
+    let mut hidden: HashSet<Oid> = HashSet::new();
+    let mut stack: Vec<Oid> = exclude.to_vec();
+    while let Some(oid) = stack.pop() {
+        if hidden.insert(oid) {
+            if let Ok(commit) = repo.find_commit(oid) {
+                stack.extend(commit.parent_ids());
+            }
+        }
+    }
+    let mut seen: HashSet<Oid> = HashSet::new();
+    let mut order = Vec::new();
+    for &tip in include {
+        // (commit, its parents already pushed): a commit is emitted after all its parents.
+        let mut stack = vec![(tip, false)];
+        while let Some((oid, expanded)) = stack.pop() {
+            if expanded {
+                order.push(oid);
+                continue;
+            }
+            if hidden.contains(&oid) || !seen.insert(oid) {
+                continue;
+            }
+            match repo.find_commit(oid) {
+                Ok(commit) => {
+                    stack.push((oid, true));
+                    stack.extend(commit.parent_ids().map(|parent| (parent, false)));
+                }
+                Err(error) => err!(
+                    "commit {oid}: {}: it and the history behind it are not audited",
+                    error.message()
+                ),
+            }
+        }
+    }
+    order
+}
+
+/// Why a ref could not be followed to a commit, in words: libgit2 only says "cannot be peeled",
+/// whether the ref names an object that is missing (a deleted branch tip, a ref copied from
+/// another clone) or one that is there but cannot be read (a corrupt or truncated pack).
+fn unpeelable(repo: &Repository, reference: &git2::Reference<'_>, error: &git2::Error) -> String {
+    let Some(target) = reference.target() else {
+        return error.message().to_string();
+    };
+    match repo.odb().and_then(|odb| odb.read_header(target)) {
+        Err(e) if e.code() == git2::ErrorCode::NotFound => {
+            // libgit2 also drops a pack it cannot use (truncated, corrupt) and then finds
+            // nothing in it.
+            format!(
+                "points to {target}, which is missing from the object database (never fetched, \
+                 deleted, or in a damaged pack: `git fsck` tells which)"
+            )
+        }
+        Err(e) => format!("cannot read {target}: {}", e.message()),
+        Ok(_) => match repo.find_object(target, None) {
+            Err(e) => format!("cannot read {target}: {}", e.message()),
+            Ok(_) => error.message().to_string(),
+        },
+    }
+}
+
+fn push_range(repo: &Repository, walk: &mut Walk<'_>, range: &str) -> anyhow::Result<()> {
     let resolve = |rev: &str| -> anyhow::Result<Oid> {
         let object = repo
             .revparse_single(rev)
@@ -262,11 +365,14 @@ impl Indexer {
         let introduced: Vec<(PathBuf, Oid)> = if commit.parent_count() == 0 {
             changed_blobs(repo, None, &tree)?
         } else {
-            // What differs from every parent.
+            // What differs from every parent. A parent that cannot be read (a damaged pack,
+            // walked around by `readable_order`, which reported it) counts as empty: all of
+            // this commit's tree is new as far as the audit can tell.
             let mut common: Option<HashSet<(PathBuf, Oid)>> = None;
-            for parent in commit.parents() {
+            for i in 0..commit.parent_count() {
+                let parent_tree = commit.parent(i).and_then(|p| p.tree()).ok();
                 let changed: HashSet<(PathBuf, Oid)> =
-                    changed_blobs(repo, Some(&parent.tree()?), &tree)?
+                    changed_blobs(repo, parent_tree.as_ref(), &tree)?
                         .into_iter()
                         .collect();
                 common = Some(match common {

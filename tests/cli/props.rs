@@ -1,0 +1,332 @@
+//! Property tests (issue 7), on the library: a secret placed anywhere in a generated file is
+//! found at the right line and column, for each rule family and each encoding (LF, CRLF,
+//! UTF-16 LE/BE with a byte order mark); no report format shows it unless asked; its
+//! fingerprint does not depend on where it is; and byte offsets map to the same line and column
+//! however they are looked up.
+//!
+//! The public-env rule is left out: what it reports is an environment variable's name, not a
+//! secret value.
+
+use std::sync::OnceLock;
+
+use proptest::prelude::*;
+use viscan::blob::{Blob, Origin};
+use viscan::finding::Finding;
+use viscan::report::{self, Format, ReportInput, Summary};
+use viscan::rules::RuleSet;
+use viscan::scan::Scanner;
+use viscan::scan::text::{Cursor, LineIndex};
+
+fn scanner() -> &'static Scanner {
+    static SCANNER: OnceLock<Scanner> = OnceLock::new();
+    SCANNER.get_or_init(|| Scanner::new(RuleSet::builtin().expect("rules")).expect("scanner"))
+}
+
+/// A leak shape: the path it is scanned as, its lines (`{K}` is the secret), the rule that must
+/// report it.
+struct Template {
+    path: &'static str,
+    lines: &'static [&'static str],
+    rule: &'static str,
+}
+
+const TEMPLATES: &[Template] = &[
+    Template {
+        path: ".env",
+        lines: &["VOICEINFRA_API_KEY={K}"],
+        rule: "voiceinfra.api-key.assignment",
+    },
+    Template {
+        path: "web/cfg.js",
+        // Characters of 2 and 4 UTF-8 bytes before the secret: one column each.
+        lines: &["const cfg = { nom: \"café😀\", voiceinfraApiKey: \"{K}\" };"],
+        rule: "voiceinfra.api-key.assignment",
+    },
+    Template {
+        path: "docs/setup.sh",
+        lines: &[
+            "curl -X POST https://api.voiceinfra.ai/v1/calls/outbound \\",
+            "  -H 'X-API-Key: {K}'",
+        ],
+        rule: "voiceinfra.api-key.header",
+    },
+    Template {
+        path: "src/client.py",
+        lines: &[
+            "API_KEY = \"{K}\"",
+            "",
+            "def call():",
+            "    return requests.post(\"https://api.voiceinfra.ai/v1/calls\", headers={\"X-API-Key\": API_KEY})",
+        ],
+        rule: "voiceinfra.api-key.indirect",
+    },
+    Template {
+        path: "config/app.yaml",
+        lines: &[
+            "voiceinfra:",
+            "  url: https://api.voiceinfra.ai/v1",
+            "  token: {K}",
+        ],
+        rule: "voiceinfra.api-key.endpoint",
+    },
+    Template {
+        path: "app/hooks.py",
+        lines: &[
+            "WEBHOOK_SECRET = \"{K}\"",
+            "sig = request.headers[\"X-VoiceInfra-Signature\"]",
+        ],
+        rule: "voiceinfra.webhook-secret",
+    },
+    Template {
+        path: "dist/assets/index-3f9a1c7e.js",
+        lines: &["fetch(\"https://api.voiceinfra.ai/v1/calls\",{headers:{\"X-API-Key\":\"{K}\"}})"],
+        rule: "voiceinfra.api-key.bundle",
+    },
+    Template {
+        path: "maps.sh",
+        lines: &["curl https://api.maps.io/v1 -H 'x-api-key: {K}'"],
+        rule: "generic.x-api-key",
+    },
+];
+
+#[derive(Debug, Clone, Copy)]
+enum Encoding {
+    Lf,
+    Crlf,
+    Utf16Le,
+    Utf16Be,
+}
+
+fn encode(text: &str, encoding: Encoding) -> Vec<u8> {
+    let utf16 = |le: bool| {
+        let mut out = if le {
+            vec![0xFF, 0xFE]
+        } else {
+            vec![0xFE, 0xFF]
+        };
+        for unit in text.encode_utf16() {
+            out.extend_from_slice(&if le {
+                unit.to_le_bytes()
+            } else {
+                unit.to_be_bytes()
+            });
+        }
+        out
+    };
+    match encoding {
+        Encoding::Lf => text.as_bytes().to_vec(),
+        Encoding::Crlf => text.replace('\n', "\r\n").into_bytes(),
+        Encoding::Utf16Le => utf16(true),
+        Encoding::Utf16Be => utf16(false),
+    }
+}
+
+/// A random key the value checks accept: 32 letters and digits, both cases, a digit, none of
+/// the placeholder words or runs that mark fake values.
+fn secret() -> impl Strategy<Value = String> {
+    "[A-Za-z0-9]{32}".prop_filter("looks like a real key", |k| {
+        let lower = k.to_ascii_lowercase();
+        k.bytes().any(|b| b.is_ascii_digit())
+            && k.bytes().any(|b| b.is_ascii_uppercase())
+            && k.bytes().any(|b| b.is_ascii_lowercase())
+            && ![
+                "your",
+                "xxx",
+                "todo",
+                "fake",
+                "test",
+                "123456",
+                "abcdef",
+                "qwerty",
+                "example",
+                "sample",
+                "dummy",
+                "insert",
+                "replace",
+                "changeme",
+                "redacted",
+                "fixme",
+                "notreal",
+                "placeholder",
+            ]
+            .iter()
+            .any(|w| lower.contains(w))
+            && !k
+                .as_bytes()
+                .windows(5)
+                .any(|w| w.iter().all(|&b| b == w[0]))
+    })
+}
+
+/// Lines that can surround a leak without changing what is found: no keywords, quotes or
+/// operators, some multi-byte characters.
+fn filler(max_lines: usize) -> impl Strategy<Value = Vec<String>> {
+    prop::collection::vec("[a-z0-9 éüß日本]{0,30}", 0..max_lines)
+}
+
+/// The file: filler, the template (indented), filler; and where the secret starts and ends,
+/// as naive (line, column) pairs counted in characters.
+fn build(
+    template: &Template,
+    key: &str,
+    before: &[String],
+    after: &[String],
+    indent: &str,
+) -> (String, (usize, usize, usize, usize)) {
+    let mut text = String::new();
+    for line in before {
+        text.push_str(line);
+        text.push('\n');
+    }
+    for line in template.lines {
+        if !line.is_empty() {
+            text.push_str(indent);
+        }
+        text.push_str(&line.replace("{K}", key));
+        text.push('\n');
+    }
+    for line in after {
+        text.push_str(line);
+        text.push('\n');
+    }
+    let at = text.find(key).expect("key in text");
+    let line = text[..at].matches('\n').count() + 1;
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let column = text[line_start..at].chars().count() + 1;
+    (text, (line, column, line, column + key.chars().count()))
+}
+
+fn scan(path: &str, bytes: Vec<u8>) -> Vec<Finding> {
+    let blob = Blob {
+        bytes,
+        origin: Origin::file(path),
+    };
+    let mut found = Vec::new();
+    scanner().worker().scan(&blob, &mut found);
+    found
+}
+
+fn render(findings: &[Finding], format: Format, show_secrets: bool) -> String {
+    let summary = Summary::default();
+    let input = ReportInput {
+        findings,
+        rules: scanner().rules(),
+        summary: &summary,
+        show_secrets,
+        color: false,
+    };
+    let mut out = Vec::new();
+    report::write(format, &input, &mut out).expect("render");
+    String::from_utf8(out).expect("reports are UTF-8")
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+    #[test]
+    fn a_secret_anywhere_is_found_at_its_line_and_column(
+        template in 0..TEMPLATES.len(),
+        key in secret(),
+        before in filler(40),
+        after in filler(8),
+        indent in "[ \t]{0,4}",
+        encoding in prop_oneof![
+            Just(Encoding::Lf),
+            Just(Encoding::Crlf),
+            Just(Encoding::Utf16Le),
+            Just(Encoding::Utf16Be)
+        ],
+    ) {
+        let template = &TEMPLATES[template];
+        let (text, (line, column, end_line, end_column)) =
+            build(template, &key, &before, &after, &indent);
+        let found = scan(template.path, encode(&text, encoding));
+        let got: Vec<_> = found
+            .iter()
+            .map(|f| (f.rule_id.as_str(), f.location.line, f.location.column,
+                      f.location.end_line, f.location.end_column))
+            .collect();
+        prop_assert_eq!(got, vec![(template.rule, line, column, end_line, end_column)]);
+        prop_assert_eq!(found[0].secret.expose(), key.as_bytes());
+
+        // The fingerprint is the same wherever the secret sits and however the file is encoded.
+        let (plain, _) = build(template, &key, &[], &[], "");
+        let reference = scan(template.path, plain.into_bytes());
+        prop_assert_eq!(&found[0].fingerprint, &reference[0].fingerprint);
+    }
+
+    #[test]
+    fn no_report_format_shows_the_secret_unless_asked(
+        template in 0..TEMPLATES.len(),
+        key in secret(),
+        before in filler(5),
+        encoding in prop_oneof![Just(Encoding::Lf), Just(Encoding::Utf16Le)],
+    ) {
+        let template = &TEMPLATES[template];
+        // The secret twice on its line: the second copy is no match, and must be masked too.
+        let (text, _) = build(template, &key, &before, &[], "");
+        let at = text.find(&key).expect("key") + key.len();
+        let line_end = at + text[at..].find('\n').expect("line end");
+        let text = format!("{} # was {key}{}", &text[..line_end], &text[line_end..]);
+        let found = scan(template.path, encode(&text, encoding));
+        prop_assert!(!found.is_empty());
+        for format in [Format::Text, Format::Json, Format::Jsonl, Format::Sarif, Format::Github] {
+            let shown = render(&found, format, false);
+            prop_assert!(!shown.contains(&key), "{:?} shows the secret:\n{}", format, shown);
+            // Nor any 12-character piece of it.
+            for piece in key.as_bytes().windows(12) {
+                let piece = std::str::from_utf8(piece).expect("ascii");
+                prop_assert!(!shown.contains(piece), "{:?} shows {}:\n{}", format, piece, shown);
+            }
+        }
+        prop_assert!(render(&found, Format::Json, true).contains(&key));
+    }
+
+    #[test]
+    fn offsets_map_to_the_same_line_and_column_every_way(
+        text in prop::collection::vec(
+            prop_oneof![
+                Just(b"a".to_vec()), Just(b" ".to_vec()), Just(b"\n".to_vec()),
+                Just(b"\r\n".to_vec()), Just("é".as_bytes().to_vec()),
+                // A stray continuation byte (Latin-1 `©`): one column.
+                Just("😀".as_bytes().to_vec()), Just(vec![0xA9]),
+            ],
+            0..200,
+        ),
+        picks in prop::collection::vec(any::<prop::sample::Index>(), 1..12),
+    ) {
+        let pieces = text;
+        let text: Vec<u8> = pieces.concat();
+        // Offsets at piece boundaries: where a character (or an invalid byte) starts.
+        let mut starts = vec![0];
+        for piece in &pieces {
+            starts.push(starts.last().expect("start") + piece.len());
+        }
+        let index = LineIndex::new(&text, Vec::new());
+        let mut offsets: Vec<usize> = picks.iter().map(|p| starts[p.index(starts.len())]).collect();
+        offsets.sort_unstable();
+        let mut cursor = Cursor::default();
+        for offset in offsets {
+            // Naive: count newlines, then the pieces since the last one (one column each).
+            let piece_at = starts.iter().position(|&s| s == offset).expect("boundary");
+            let line = pieces[..piece_at].iter().filter(|p| p.ends_with(b"\n")).count() + 1;
+            let line_start_piece = pieces[..piece_at]
+                .iter()
+                .rposition(|p| p.ends_with(b"\n"))
+                .map_or(0, |i| i + 1);
+            let column = piece_at - line_start_piece + 1;
+            // `\r\n` is one piece but two bytes before a line end; columns never see it.
+            prop_assert_eq!(index.position(&text, offset), (line, column), "offset {}", offset);
+            prop_assert_eq!(cursor.position(&index, &text, offset), (line, column));
+            // And back: the offset of (line, column) is the one we started from.
+            let (line_start, _) = index.line_bounds(&text, offset);
+            let back = starts
+                .iter()
+                .copied()
+                .filter(|&s| s >= line_start)
+                .nth(column - 1)
+                .expect("column on the line");
+            prop_assert_eq!(back, offset);
+        }
+    }
+}
