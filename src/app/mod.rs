@@ -177,7 +177,8 @@ pub fn run(settings: Settings) -> anyhow::Result<ExitStatus> {
     let rules = RuleSet::load(custom_rules, &rule_options)?;
     let scanner = Scanner::new(rules)
         .context("failed to build the keyword prefilter")?
-        .with_bundle_paths(config.bundle_paths.clone());
+        .with_bundle_paths(config.bundle_paths.clone())
+        .with_unused_markers(settings.output.verbose);
     let ignore_file = if settings.filters.no_ignore_file && settings.filters.ignore_file.is_none() {
         None
     } else {

@@ -13,8 +13,12 @@ const SAME_LINE: &[&[u8]] = &[
 ];
 /// The marker that allows a finding on the next line.
 const NEXT_LINE: &[u8] = b"viscan:allow-next-line";
-/// What the prefilter looks for (lowercase).
-pub const KEYWORDS: &[&str] = &["viscan:allow", "gitleaks:allow", "pragma: allowlist secret"];
+/// Whether `text` contains any allow marker (any case).
+pub fn mentions_marker(text: &[u8]) -> bool {
+    SAME_LINE
+        .iter()
+        .any(|marker| super::context::find_ci(text, marker).is_some())
+}
 
 /// On a minified line only this many bytes on each side of the secret count as "its line".
 const LONG_LINE_WINDOW: usize = 1024;

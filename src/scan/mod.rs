@@ -42,6 +42,8 @@ pub struct Scanner {
     prefilter: Prefilter,
     /// Globs (relative to the scanned root) of more front-end bundles, from the config.
     extra_bundle_paths: Option<globset::GlobSet>,
+    /// Whether workers list allow markers with no finding to allow.
+    track_unused_markers: bool,
 }
 
 /// Counters a worker keeps locally; merged at the end of a run.
@@ -72,7 +74,14 @@ impl Scanner {
             rules,
             prefilter,
             extra_bundle_paths: None,
+            track_unused_markers: false,
         })
+    }
+
+    /// Also looks for allow markers that allow nothing (for `--verbose`).
+    pub fn with_unused_markers(mut self, track: bool) -> Scanner {
+        self.track_unused_markers = track;
+        self
     }
 
     /// Also treats blobs whose path (relative to the scanned root) matches `globs` as bundles.
@@ -216,7 +225,8 @@ impl Worker<'_> {
             self.scanner
                 .prefilter
                 .candidates(text, &mut self.candidates, &mut self.seen_keywords);
-        let has_markers = self.scanner.prefilter.saw_marker(&self.seen_keywords);
+        // Unused allow markers are only listed with --verbose: keep that search off the hot path.
+        let has_markers = self.scanner.track_unused_markers && marker::mentions_marker(text);
         let first_new = out.len();
         if any_rule {
             self.stats.num_blobs_matched_keywords += 1;

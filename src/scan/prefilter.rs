@@ -18,8 +18,6 @@ pub struct Prefilter {
     keywords: Vec<String>,
     /// For each keyword (automaton pattern id), the rules that list it.
     rules_of_keyword: Vec<Vec<usize>>,
-    /// Keywords from this index on are allow markers.
-    first_marker: usize,
 }
 
 impl Prefilter {
@@ -38,13 +36,6 @@ impl Prefilter {
                 }
             }
         }
-        // Allow markers ride along: they select no rule, but a blob that has one is searched
-        // for them so unused markers can be listed.
-        let first_marker = keywords.len();
-        for marker in super::marker::KEYWORDS {
-            keywords.push((*marker).to_string());
-            rules_of_keyword.push(Vec::new());
-        }
         let alternation: Vec<String> = keywords.iter().map(|k| regex::escape(k)).collect();
         let automaton = regex::bytes::RegexBuilder::new(&alternation.join("|"))
             .case_insensitive(true)
@@ -54,7 +45,6 @@ impl Prefilter {
             automaton,
             keywords,
             rules_of_keyword,
-            first_marker,
         })
     }
 
@@ -103,21 +93,7 @@ impl Prefilter {
     /// decoders look. A second pass over the blob, so only for blobs that need decoding.
     pub fn keyword_hits(&self, haystack: &[u8], out: &mut Vec<usize>) {
         out.clear();
-        for found in self.automaton.find_iter(haystack) {
-            let is_marker = self.keywords[self.first_marker..]
-                .iter()
-                .any(|k| found.as_bytes().eq_ignore_ascii_case(k.as_bytes()));
-            if !is_marker {
-                out.push(found.start());
-            }
-        }
-    }
-
-    /// Whether the last [`Prefilter::candidates`] call (whose `seen` flags these are) saw an
-    /// allow marker.
-    pub fn saw_marker(&self, seen: &[bool]) -> bool {
-        seen.get(self.first_marker..)
-            .is_some_and(|m| m.iter().any(|&s| s))
+        out.extend(self.automaton.find_iter(haystack).map(|found| found.start()));
     }
 }
 
