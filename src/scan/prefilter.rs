@@ -93,7 +93,11 @@ impl Prefilter {
     /// decoders look. A second pass over the blob, so only for blobs that need decoding.
     pub fn keyword_hits(&self, haystack: &[u8], out: &mut Vec<usize>) {
         out.clear();
-        out.extend(self.automaton.find_iter(haystack).map(|found| found.start()));
+        out.extend(
+            self.automaton
+                .find_iter(haystack)
+                .map(|found| found.start()),
+        );
     }
 }
 
