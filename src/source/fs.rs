@@ -394,3 +394,55 @@ fn ignored_build_dirs(roots: &[PathBuf], visited: &[PathBuf]) -> Vec<PathBuf> {
     skipped.sort();
     skipped
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file the walk listed can be something else by the time it is opened: a FIFO must be
+    /// skipped without waiting for a writer, a vanished file passed over.
+    #[test]
+    #[cfg(unix)]
+    fn a_file_that_became_a_fifo_or_vanished_is_skipped_without_blocking() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let fifo = dir.path().join("was-a-file.env");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .expect("mkfifo");
+        assert!(made.success());
+        let counters = Counters::default();
+        let mut buf = Vec::new();
+        assert!(!read_file(&fifo, 1 << 20, &mut buf, &counters));
+        let gone = dir.path().join("gone.env");
+        assert!(!read_file(&gone, 1 << 20, &mut buf, &counters));
+        assert_eq!(counters.num_files.into_inner(), 0);
+    }
+
+    #[test]
+    fn named_paths_that_cannot_be_scanned_say_why() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let missing = dir.path().join("missing");
+        assert!(
+            unscannable_root(&missing)
+                .expect("missing")
+                .ends_with("missing: no such file or directory")
+        );
+        assert_eq!(unscannable_root(dir.path()), None);
+        #[cfg(unix)]
+        {
+            let link = dir.path().join("dangling");
+            std::os::unix::fs::symlink("nowhere", &link).expect("symlink");
+            assert!(
+                unscannable_root(&link)
+                    .expect("dangling")
+                    .ends_with("dangling: broken symbolic link (its target does not exist)")
+            );
+            let message = unscannable_root(Path::new("/dev/null")).expect("device");
+            assert!(
+                message.contains("a character device is not a regular file"),
+                "{message}"
+            );
+        }
+    }
+}
