@@ -97,8 +97,9 @@ impl fmt::Debug for Secret {
     }
 }
 
-/// A 1-based position range in a blob; columns count Unicode code points (invalid UTF-8 bytes
-/// count one each), `end_column` is the column just after the last character.
+/// A 1-based position range in a blob; columns count Unicode code points (an invalid UTF-8
+/// sequence counts one, as the U+FFFD lossy decoding makes of it), `end_column` is the column
+/// just after the last character.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Location {
     /// Line of the first character of the secret.

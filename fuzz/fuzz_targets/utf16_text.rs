@@ -38,6 +38,11 @@ fuzz_target!(|data: &[u8]| {
         return;
     }
     let (picks, text) = data.split_at(8);
+    // Columns count what lossy decoding shows: one per code point or U+FFFD.
+    assert_eq!(
+        text::count_chars(text),
+        String::from_utf8_lossy(text).chars().count()
+    );
     let index = LineIndex::new(text, Vec::new());
     let mut cursor = Cursor::default();
     let mut offsets: Vec<usize> = picks

@@ -70,7 +70,8 @@ impl LineIndex {
     }
 }
 
-/// Characters in `bytes`: UTF-8 sequences count once, invalid bytes once each.
+/// Characters in `bytes`: what `String::from_utf8_lossy` makes of them, a UTF-8 sequence or an
+/// invalid one (one U+FFFD) counting once.
 pub fn count_chars(bytes: &[u8]) -> usize {
     count_chars_in(bytes, 0, bytes.len())
 }
@@ -82,29 +83,35 @@ pub fn count_chars_in(text: &[u8], from: usize, to: usize) -> usize {
     (from..to).filter(|&i| is_char_start(text, i)).count()
 }
 
-/// Whether byte `i` of `text` starts a character: an ASCII byte, a lead byte, or a
-/// continuation byte that no lead byte within reach continues (a stray byte such as Latin-1
-/// `©`, which is one column and one U+FFFD in a snippet). Counting only non-continuation bytes
-/// made a run of such bytes zero columns wide, so columns on Latin-1 lines were wrong and a
-/// snippet window over them had no end (found by `fuzz/fuzz_targets/utf16_text.rs`).
+/// Whether byte `i` of `text` starts a character, as lossy UTF-8 decoding sees it: an ASCII
+/// byte, a lead byte, or a continuation byte that does not extend a valid prefix of a sequence
+/// (a stray Latin-1 `©`, the `80` of an overlong `E0 80`). Each character then shows as one
+/// code point, or one U+FFFD, in a snippet. Counting only non-continuation bytes made a run of
+/// stray bytes zero columns wide: columns on Latin-1 lines were wrong, and a snippet window
+/// over them had no end (found by `fuzz/fuzz_targets/utf16_text.rs`).
 fn is_char_start(text: &[u8], i: usize) -> bool {
     let b = text[i];
     if !(0x80..0xC0).contains(&b) {
         return true;
     }
-    // Walk back over at most three continuation bytes to a lead byte long enough to cover `i`.
+    // Back over at most three continuation bytes to the lead byte.
     for back in 1..=3 {
         let Some(j) = i.checked_sub(back) else {
             return true;
         };
-        let needed = match text[j] {
+        // (continuation bytes it takes, the range its first one must be in: Unicode table 3-7)
+        let (needed, second) = match text[j] {
             0x80..=0xBF => continue,
-            0xC2..=0xDF => 1,
-            0xE0..=0xEF => 2,
-            0xF0..=0xF4 => 3,
+            0xC2..=0xDF => (1, 0x80..=0xBF),
+            0xE0 => (2, 0xA0..=0xBF),
+            0xE1..=0xEC | 0xEE..=0xEF => (2, 0x80..=0xBF),
+            0xED => (2, 0x80..=0x9F),
+            0xF0 => (3, 0x90..=0xBF),
+            0xF1..=0xF3 => (3, 0x80..=0xBF),
+            0xF4 => (3, 0x80..=0x8F),
             _ => return true,
         };
-        return back > needed;
+        return back > needed || !second.contains(&text[j + 1]);
     }
     true
 }
@@ -160,9 +167,17 @@ pub fn snippet(
             if start >= to {
                 break;
             }
-            let (start, end) = (start.max(at), end.min(to));
+            let (mut start, mut end) = (start.max(at), end.min(to));
             if start >= end {
                 continue;
+            }
+            // Whole characters: a mask that cut one would leave its other bytes to show as
+            // U+FFFD, several per character (found by `fuzz/fuzz_targets/utf16_text.rs`).
+            while start > at && !is_char_start(text, start) {
+                start -= 1;
+            }
+            while end < to && !is_char_start(text, end) {
+                end += 1;
             }
             // Touching or overlapping masks show as one: a window of many short copies
             // stays short (found by `fuzz/fuzz_targets/utf16_text.rs`).
@@ -290,6 +305,11 @@ mod tests {
         let copies = b"k=\"ABCDEFGH\" ABCDEFGHABCDEFGHABCDEFGH.";
         let s = snippet(copies, (0, copies.len()), (3, 11), "AB*****", &[]);
         assert_eq!(s, "k=\"AB*****\" *****.");
+        // A mask covers whole characters, never leaving the rest of one as U+FFFD.
+        let cut = "k=\"ÿ\" ÿÿ ÿ".as_bytes();
+        // (The "secret" here is the first byte of `ÿ`: its second byte still shows as U+FFFD.)
+        let s = snippet(cut, (0, cut.len()), (3, 4), "R*****", &[]);
+        assert_eq!(s, "k=\"R*****\u{fffd}\" ***** *****");
         // With --show-secrets the copies stay.
         let s = snippet(&text, (0, text.len()), (at, at + 12), "SECRETVALUE9", &[]);
         assert!(s.contains("SECRETVALUE9") && !s.contains("*****"), "{s}");
@@ -314,6 +334,20 @@ mod tests {
         let text = "é=KEY".as_bytes();
         assert_eq!(count_chars(text), 5);
         assert_eq!(count_chars_in(text, 0, 1) + count_chars_in(text, 1, 6), 5);
+        // As many columns as lossy decoding makes characters, for any bytes (fuzz/utf16_text:
+        // an overlong `E0 80` is two U+FFFD, and was counted as one).
+        for bytes in [
+            &b"\xe0\x80\x80a"[..],
+            b"\xed\xa0\x80",
+            b"\xf0\x80\x80\x80",
+            b"\xf4\x90\x80",
+            b"\xe1\x80a\xc3",
+            b"\xc0\x80\xff\xa9\xa9",
+            "ok é 😀 ₩".as_bytes(),
+        ] {
+            let lossy = String::from_utf8_lossy(bytes).chars().count();
+            assert_eq!(count_chars(bytes), lossy, "{bytes:x?}");
+        }
     }
 
     #[test]
