@@ -232,6 +232,10 @@ struct WalkArgs {
     /// Do not honour .gitignore, .ignore or .viscanignore.
     #[arg(long)]
     no_ignore: bool,
+    /// Follow symbolic links met during the walk (a link named on the command line is always
+    /// followed). Loops and broken links are then reported as warnings.
+    #[arg(long, short = 'L')]
+    follow: bool,
     /// Skip files larger than this (with a warning): bytes, or with K, M, G suffix
     /// [default: the config's, else 100M].
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
@@ -346,6 +350,7 @@ fn scan_settings(args: ScanArgs) -> anyhow::Result<Settings> {
             paths: args.paths,
             threads: thread_count(args.walk.threads)?,
             no_ignore: args.walk.no_ignore,
+            follow_links: args.walk.follow,
             max_file_size: args.walk.max_file_size,
         }),
         output: args.output.into_settings(),

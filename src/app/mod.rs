@@ -132,6 +132,8 @@ pub struct ScanSettings {
     pub threads: usize,
     /// Whether to disregard ignore files.
     pub no_ignore: bool,
+    /// Whether to follow symbolic links met during the walk.
+    pub follow_links: bool,
     /// Larger files are skipped with a warning (default: config, else 100M).
     pub max_file_size: Option<u64>,
 }
@@ -377,6 +379,7 @@ fn run_scan(ctx: &Run<'_>, scan: &ScanSettings) -> anyhow::Result<ExitStatus> {
     let options = FsOptions {
         roots,
         no_ignore: scan.no_ignore,
+        follow_links: scan.follow_links,
         threads: scan.threads,
         max_file_size: ctx.max_file_size,
     };

@@ -1,6 +1,7 @@
 //! Files source: a parallel walk with `ignore` (the walker ripgrep uses). Each walker thread owns
 //! one visitor (and so one scan worker) and one reusable read buffer. Hidden files are scanned
-//! (`.env`, `.github/`), `.git/` is not, symlinks are not followed, binary and oversized files
+//! (`.env`, `.github/`), `.git/` is not, symlinks are not followed (unless `--follow`: then
+//! loops and broken links are warnings), binary and oversized files
 //! are skipped, and unreadable paths are reported without stopping the walk.
 //!
 //! Hostile trees are expected: only regular files are ever opened during the walk, and with
@@ -31,6 +32,8 @@ pub struct FsOptions {
     pub roots: Vec<PathBuf>,
     /// Whether to disregard `.gitignore` and `.ignore`.
     pub no_ignore: bool,
+    /// Whether to follow symbolic links met during the walk (`--follow`).
+    pub follow_links: bool,
     /// Walker threads.
     pub threads: usize,
     /// Files larger than this many bytes are skipped with a warning.
@@ -80,7 +83,7 @@ where
     }
     builder
         .hidden(false)
-        .follow_links(false)
+        .follow_links(options.follow_links)
         .require_git(false)
         .threads(options.threads.max(1))
         .filter_entry(|entry| {
@@ -110,7 +113,7 @@ where
             let entry = match entry {
                 Ok(entry) => entry,
                 Err(error) => {
-                    err!("{}", describe(&error));
+                    report_walk_error(&error, options.follow_links);
                     return WalkState::Continue;
                 }
             };
@@ -139,7 +142,7 @@ where
                 }
                 return WalkState::Continue;
             }
-            // Symlinks are not followed, except one named on the command line.
+            // Symlinks are not followed (unless asked), except one named on the command line.
             let is_file = file_type.is_file()
                 || (entry.depth() == 0 && entry.path().metadata().is_ok_and(|m| m.is_file()));
             if !is_file {
@@ -241,6 +244,43 @@ fn special_kind(file_type: &FileType) -> &'static str {
     }
     let _ = file_type;
     "special file"
+}
+
+/// Prints a walk error. Following links, a link that leads nowhere (a loop, or a target that
+/// does not exist) holds nothing to scan, so it is a warning; anything else may hide a
+/// secret that went unread, so it is an error.
+fn report_walk_error(error: &ignore::Error, following: bool) {
+    match dead_link(error).filter(|_| following) {
+        Some((path, why)) => warn!("{path}: not followed: {why}"),
+        None => err!("{}", describe(error)),
+    }
+}
+
+/// The quoted path and why, when `error` is a followed link that leads nowhere.
+fn dead_link(error: &ignore::Error) -> Option<(String, String)> {
+    match error {
+        ignore::Error::WithDepth { err, .. } => dead_link(err),
+        ignore::Error::Loop { ancestor, child } => Some((
+            quote_path(&raw_bytes(child)),
+            format!(
+                "symbolic link loop (it leads back to {})",
+                quote_path(&raw_bytes(ancestor))
+            ),
+        )),
+        ignore::Error::WithPath { path, err } => {
+            let io = err.io_error()?;
+            let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.is_symlink());
+            let why = if is_link && is_loop(io) {
+                "symbolic link loop"
+            } else if is_link && io.kind() == io::ErrorKind::NotFound {
+                "broken symbolic link (its target does not exist)"
+            } else {
+                return None;
+            };
+            Some((quote_path(&raw_bytes(path)), why.to_string()))
+        }
+        _ => None,
+    }
 }
 
 /// A walk error as `path: what went wrong`, the path quoted like every other.

@@ -223,8 +223,11 @@ fn symlink_loops_end_with_and_without_following() {
     link("pong", "tree/ping");
     link("ping", "tree/pong");
     link(".", "tree/self"); // a directory cycle, if it were followed
-    link("..", "tree/up");
+    std::fs::create_dir(dir.path().join("tree/sub")).expect("mkdir");
+    link("..", "tree/sub/up");
     link("tree", "tree-link");
+    link("nowhere", "tree/broken");
+    link("../a.env", "tree/sub/alias.env"); // the key again, only through a link
 
     // Walked: links are never followed, so the cycles are never entered.
     let out = viscan_in(dir.path(), &["scan", "tree", "--format", "json"], SHORT);
@@ -233,6 +236,36 @@ fn symlink_loops_end_with_and_without_following() {
     assert_eq!(code, 1);
     assert_eq!(hits(&report).len(), 1, "found once: {report}");
     assert_eq!(report["summary"]["files"], 1);
+
+    // Followed (--follow): every loop ends, as a warning naming it; the key is found also
+    // through the link to its file.
+    for threads in ["1", "8"] {
+        let out = viscan_in(
+            dir.path(),
+            &["scan", "tree", "-L", "-j", threads, "--format", "json"],
+            SHORT,
+        );
+        let mut warnings = diagnostics(&out);
+        warnings.sort();
+        assert_eq!(
+            warnings,
+            [
+                "viscan: warning: tree/broken: not followed: broken symbolic link (its target \
+                 does not exist)",
+                "viscan: warning: tree/loop: not followed: symbolic link loop",
+                "viscan: warning: tree/ping: not followed: symbolic link loop",
+                "viscan: warning: tree/pong: not followed: symbolic link loop",
+                "viscan: warning: tree/self: not followed: symbolic link loop (it leads back to \
+                 tree)",
+                "viscan: warning: tree/sub/up: not followed: symbolic link loop (it leads back \
+                 to tree)",
+            ]
+        );
+        let (code, report) = json_outcome(&out);
+        assert_eq!(code, 1, "loops and broken links are warnings, not errors");
+        let paths: Vec<String> = hits(&report).into_iter().map(|h| h.0).collect();
+        assert_eq!(paths, ["tree/a.env", "tree/sub/alias.env"]);
+    }
 
     // Named: followed, once. A directory link is walked (its own links still not followed).
     let out = viscan_in(
