@@ -65,9 +65,13 @@ fuzz_target!(|data: &[u8]| {
     let (from, to) = (offsets[0], offsets[1]);
     let bounds = index.line_bounds(text, from);
     let masks: Vec<(usize, usize)> = vec![(offsets[2].min(offsets[3]), offsets[3])];
-    let snippet = text::snippet(text, bounds, (from, to), "R*****", &masks);
-    // 30 characters each side; an invalid sequence may show as up to three U+FFFD, and a
-    // masked copy of a one-byte "secret" as five `*` (touching ones merge): bounded by the
-    // window, whatever the line's length.
+    let hide = text::Hide {
+        value: &text[from..to],
+        others: &masks,
+    };
+    let snippet = text::snippet(text, bounds, (from, to), "R*****", Some(hide));
+    // 30 characters each side, each shown as one character (an invalid sequence as one
+    // U+FFFD), except that a masked copy of a one-byte "secret" shows as five `*` (touching
+    // ones merge): bounded by the window, whatever the line's length.
     assert!(snippet.chars().count() <= 6 * 60 + 6 + 2, "{snippet:?}");
 });

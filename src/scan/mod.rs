@@ -949,13 +949,17 @@ fn make_finding(
         secret.redacted()
     };
     let bounds = places.index.line_bounds(text, m.start);
-    let snippet = text::snippet(text, bounds, (m.start, m.end), &preview, places.masks);
+    let hide = text::Hide {
+        value: secret.expose(),
+        others: places.masks,
+    };
+    let snippet = text::snippet(text, bounds, (m.start, m.end), &preview, Some(hide));
     let snippet_raw = text::snippet(
         text,
         bounds,
         (m.start, m.end),
         &String::from_utf8_lossy(secret.expose()),
-        &[],
+        None,
     );
     Finding {
         rule_id: reported.id.clone(),

@@ -122,16 +122,25 @@ const SNIPPET_CONTEXT: usize = 30;
 /// What a snippet shows in place of another secret that falls inside its window.
 const MASK: &str = "*****";
 
+/// What a redacted snippet masks besides the secret's own span.
+#[derive(Debug, Clone, Copy)]
+pub struct Hide<'a> {
+    /// The secret's value: every copy of it in the window, and of its span's text (they differ
+    /// when the value was decoded), is masked.
+    pub value: &'a [u8],
+    /// Other secrets' byte ranges, sorted by start: a snippet never shows a neighbour's key.
+    pub others: &'a [(usize, usize)],
+}
+
 /// The text around `secret` (byte range) on its line: at most [`SNIPPET_CONTEXT`] characters on
-/// each side, with `…` where the line was cut and the secret replaced by `replacement`. Any part
-/// of another secret (`others`, byte ranges sorted by start) inside the window is masked too, so
-/// a snippet never shows a neighbour's key.
+/// each side, with `…` where the line was cut and the secret replaced by `replacement`. With
+/// `hide` (a redacted snippet), whatever it names inside the window is masked too.
 pub fn snippet(
     text: &[u8],
     line: (usize, usize),
     secret: (usize, usize),
     replacement: &str,
-    others: &[(usize, usize)],
+    hide: Option<Hide<'_>>,
 ) -> String {
     let (line_start, line_end) = line;
     let secret_end = secret.1.min(line_end).max(secret.0);
@@ -143,22 +152,31 @@ pub fn snippet(
     }
     // What to mask in the window: the other secrets, and every other copy of this one (a value
     // repeated on its line, `KEY="v" # was "v"`, is not a match but must not show through;
-    // found by `fuzz/fuzz_targets/scan_blob.rs`). Unless the secret itself is shown.
-    let needle = &text[secret.0..secret.1];
-    let first = others.partition_point(|o| o.1 <= before);
-    let mut masks: Vec<(usize, usize)> = others[first..]
-        .iter()
-        .take_while(|o| o.0 < after)
-        .copied()
-        .collect();
-    if !needle.is_empty() && replacement.as_bytes() != needle {
-        let from = before.saturating_sub(needle.len());
-        let to = after.saturating_add(needle.len()).min(text.len());
+    // found by `fuzz/fuzz_targets/scan_blob.rs`), as written and as decoded (a base64 value
+    // with the plain key beside it; found by `tests/cli/props.rs`).
+    let mut masks: Vec<(usize, usize)> = Vec::new();
+    if let Some(hide) = hide {
+        let first = hide.others.partition_point(|o| o.1 <= before);
         masks.extend(
-            memchr::memmem::find_iter(&text[from..to], needle)
-                .map(|i| (from + i, from + i + needle.len()))
-                .filter(|&(start, _)| start != secret.0),
+            hide.others[first..]
+                .iter()
+                .take_while(|o| o.0 < after)
+                .copied(),
         );
+        let written = &text[secret.0..secret.1];
+        let decoded = Some(hide.value).filter(|value| *value != written);
+        for needle in std::iter::once(written).chain(decoded) {
+            if needle.is_empty() {
+                continue;
+            }
+            let from = before.saturating_sub(needle.len());
+            let to = after.saturating_add(needle.len()).min(text.len());
+            masks.extend(
+                memchr::memmem::find_iter(&text[from..to], needle)
+                    .map(|i| (from + i, from + i + needle.len()))
+                    .filter(|&(start, _)| start != secret.0),
+            );
+        }
     }
     masks.sort_unstable();
     let piece = |from: usize, to: usize, out: &mut String| {
@@ -287,31 +305,64 @@ fn char_boundary_forward(text: &[u8], from: usize, ceiling: usize, chars: usize)
 mod tests {
     use super::*;
 
+    fn hide(value: &[u8]) -> Option<Hide<'_>> {
+        Some(Hide { value, others: &[] })
+    }
+
     /// Regression (fuzz/scan_blob): a second, unmatched copy of the secret on its line showed
     /// in the redacted snippet.
     #[test]
     fn snippets_mask_every_copy_of_the_secret() {
         let text = b"KEY=\"SECRETVALUE9\" # old: SECRETVALUE9, SECRETVALUE";
         let at = 5;
-        let s = snippet(text, (0, text.len()), (at, at + 12), "SE*****", &[]);
+        let s = snippet(
+            text,
+            (0, text.len()),
+            (at, at + 12),
+            "SE*****",
+            hide(b"SECRETVALUE9"),
+        );
         assert_eq!(s, "KEY=\"SE*****\" # old: *****, SECRETV…");
         // Cut by the window's edge: the visible part is masked.
         let mut text = b"KEY=\"SECRETVALUE9\"".to_vec();
         text.extend_from_slice(&[b' '; 24]);
         text.extend_from_slice(b"SECRETVALUE9 and more text after it");
-        let s = snippet(&text, (0, text.len()), (at, at + 12), "SE*****", &[]);
+        let s = snippet(
+            &text,
+            (0, text.len()),
+            (at, at + 12),
+            "SE*****",
+            hide(b"SECRETVALUE9"),
+        );
         assert!(!s.contains("SECRET"), "{s}");
         // Copies side by side are one mask.
         let copies = b"k=\"ABCDEFGH\" ABCDEFGHABCDEFGHABCDEFGH.";
-        let s = snippet(copies, (0, copies.len()), (3, 11), "AB*****", &[]);
+        let s = snippet(
+            copies,
+            (0, copies.len()),
+            (3, 11),
+            "AB*****",
+            hide(b"ABCDEFGH"),
+        );
         assert_eq!(s, "k=\"AB*****\" *****.");
         // A mask covers whole characters, never leaving the rest of one as U+FFFD.
         let cut = "k=\"ÿ\" ÿÿ ÿ".as_bytes();
         // (The "secret" here is the first byte of `ÿ`: its second byte still shows as U+FFFD.)
-        let s = snippet(cut, (0, cut.len()), (3, 4), "R*****", &[]);
+        let s = snippet(cut, (0, cut.len()), (3, 4), "R*****", hide(&cut[3..4]));
         assert_eq!(s, "k=\"R*****\u{fffd}\" ***** *****");
+        // A decoded secret (base64 here): copies of its plain value are masked too
+        // (found by tests/cli/props.rs).
+        let encoded = b"KEY: U0VDUkVUVkFMVUU5 # was SECRETVALUE9";
+        let s = snippet(
+            encoded,
+            (0, encoded.len()),
+            (5, 21),
+            "SE*****",
+            hide(b"SECRETVALUE9"),
+        );
+        assert_eq!(s, "KEY: SE***** # was *****");
         // With --show-secrets the copies stay.
-        let s = snippet(&text, (0, text.len()), (at, at + 12), "SECRETVALUE9", &[]);
+        let s = snippet(&text, (0, text.len()), (at, at + 12), "SECRETVALUE9", None);
         assert!(s.contains("SECRETVALUE9") && !s.contains("*****"), "{s}");
     }
 
@@ -328,7 +379,13 @@ mod tests {
         let mut cursor = Cursor::default();
         assert_eq!(cursor.position(&index, &text, 2500), (1, 2501));
         assert_eq!(cursor.position(&index, &text, at), (1, 5005));
-        let s = snippet(&text, (0, text.len()), (at, at + 11), "SE*****", &[]);
+        let s = snippet(
+            &text,
+            (0, text.len()),
+            (at, at + 11),
+            "SE*****",
+            hide(b"SECRETVALUE"),
+        );
         assert!(s.chars().count() <= 70, "{} chars", s.chars().count());
         // A valid two-byte character is still one column, however the range is cut.
         let text = "é=KEY".as_bytes();
@@ -367,7 +424,13 @@ mod tests {
         line.push_str(&"y".repeat(5000));
         let text = line.as_bytes();
         let at = 5000;
-        let s = snippet(text, (0, text.len()), (at, at + 11), "SE*****", &[]);
+        let s = snippet(
+            text,
+            (0, text.len()),
+            (at, at + 11),
+            "SE*****",
+            hide(b"SECRETVALUE"),
+        );
         assert!(s.chars().count() <= 80, "{s}");
         assert!(s.starts_with('…') && s.ends_with('…'));
         assert!(s.contains("SE*****") && !s.contains("SECRETVALUE"));
@@ -384,7 +447,12 @@ mod tests {
             (at, at + needle.len())
         };
         let (first, second) = (find(b"FIRSTSECRET1"), find(b"SECONDSECRET2"));
-        let s = snippet(text, (0, text.len()), first, "FI*****", &[first, second]);
+        let others = [first, second];
+        let hide = Hide {
+            value: b"FIRSTSECRET1",
+            others: &others,
+        };
+        let s = snippet(text, (0, text.len()), first, "FI*****", Some(hide));
         assert_eq!(s, "{apiKey:\"FI*****\",secret:\"*****\"}");
         assert!(!s.contains("SECOND"));
     }

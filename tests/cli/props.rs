@@ -1,11 +1,9 @@
 //! Property tests (issue 7), on the library: a secret placed anywhere in a generated file is
-//! found at the right line and column, for each rule family and each encoding (LF, CRLF,
-//! UTF-16 LE/BE with a byte order mark); no report format shows it unless asked; its
+//! found at the right line and column, for each rule family, each file encoding (LF, CRLF,
+//! UTF-16 LE/BE with a byte order mark) and each way a value is encoded in text (base64,
+//! percent-encoding, `\uXXXX` escapes); no report format shows it unless asked; its
 //! fingerprint does not depend on where it is; and byte offsets map to the same line and column
 //! however they are looked up.
-//!
-//! The public-env rule is left out: what it reports is an environment variable's name, not a
-//! secret value.
 
 use std::sync::OnceLock;
 
@@ -16,18 +14,63 @@ use viscan::report::{self, Format, ReportInput, Summary};
 use viscan::rules::RuleSet;
 use viscan::scan::Scanner;
 use viscan::scan::text::{Cursor, LineIndex};
+use viscan::scan::value::{self, Verdict};
 
 fn scanner() -> &'static Scanner {
     static SCANNER: OnceLock<Scanner> = OnceLock::new();
     SCANNER.get_or_init(|| Scanner::new(RuleSet::builtin().expect("rules")).expect("scanner"))
 }
 
-/// A leak shape: the path it is scanned as, its lines (`{K}` is the secret), the rule that must
-/// report it.
+/// A leak shape: the path it is scanned as, its lines (`{K}` is the secret, written in
+/// `form`), the rule that must report it.
 struct Template {
     path: &'static str,
     lines: &'static [&'static str],
     rule: &'static str,
+    form: Form,
+}
+
+/// How the secret is written in the file; a finding points at the written text.
+#[derive(Debug, Clone, Copy)]
+enum Form {
+    Plain,
+    Base64,
+    Percent,
+    Escapes,
+}
+
+impl Form {
+    fn write(self, key: &str) -> String {
+        match self {
+            Form::Plain => key.to_string(),
+            Form::Base64 => base64(key.as_bytes()),
+            Form::Percent => key.bytes().map(|b| format!("%{b:02X}")).collect(),
+            Form::Escapes => key
+                .chars()
+                .map(|c| format!("\\u{:04x}", c as u32))
+                .collect(),
+        }
+    }
+}
+
+/// Standard base64 with padding (the test's own, so the scanner's decoder is not its oracle).
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
 }
 
 const TEMPLATES: &[Template] = &[
@@ -35,12 +78,14 @@ const TEMPLATES: &[Template] = &[
         path: ".env",
         lines: &["VOICEINFRA_API_KEY={K}"],
         rule: "voiceinfra.api-key.assignment",
+        form: Form::Plain,
     },
     Template {
         path: "web/cfg.js",
         // Characters of 2 and 4 UTF-8 bytes before the secret: one column each.
         lines: &["const cfg = { nom: \"café😀\", voiceinfraApiKey: \"{K}\" };"],
         rule: "voiceinfra.api-key.assignment",
+        form: Form::Plain,
     },
     Template {
         path: "docs/setup.sh",
@@ -49,6 +94,7 @@ const TEMPLATES: &[Template] = &[
             "  -H 'X-API-Key: {K}'",
         ],
         rule: "voiceinfra.api-key.header",
+        form: Form::Plain,
     },
     Template {
         path: "src/client.py",
@@ -59,6 +105,7 @@ const TEMPLATES: &[Template] = &[
             "    return requests.post(\"https://api.voiceinfra.ai/v1/calls\", headers={\"X-API-Key\": API_KEY})",
         ],
         rule: "voiceinfra.api-key.indirect",
+        form: Form::Plain,
     },
     Template {
         path: "config/app.yaml",
@@ -68,6 +115,7 @@ const TEMPLATES: &[Template] = &[
             "  token: {K}",
         ],
         rule: "voiceinfra.api-key.endpoint",
+        form: Form::Plain,
     },
     Template {
         path: "app/hooks.py",
@@ -76,16 +124,50 @@ const TEMPLATES: &[Template] = &[
             "sig = request.headers[\"X-VoiceInfra-Signature\"]",
         ],
         rule: "voiceinfra.webhook-secret",
+        form: Form::Plain,
     },
     Template {
         path: "dist/assets/index-3f9a1c7e.js",
         lines: &["fetch(\"https://api.voiceinfra.ai/v1/calls\",{headers:{\"X-API-Key\":\"{K}\"}})"],
         rule: "voiceinfra.api-key.bundle",
+        form: Form::Plain,
     },
     Template {
         path: "maps.sh",
         lines: &["curl https://api.maps.io/v1 -H 'x-api-key: {K}'"],
         rule: "generic.x-api-key",
+        form: Form::Plain,
+    },
+    Template {
+        path: "web/.env.local",
+        lines: &["NEXT_PUBLIC_VOICEINFRA_API_KEY={K}"],
+        rule: "voiceinfra.api-key.public-env",
+        form: Form::Plain,
+    },
+    Template {
+        path: "k8s/secret.yaml",
+        lines: &[
+            "apiVersion: v1",
+            "kind: Secret",
+            "metadata:",
+            "  name: voiceinfra",
+            "data:",
+            "  VOICEINFRA_API_KEY: {K}",
+        ],
+        rule: "voiceinfra.api-key.assignment",
+        form: Form::Base64,
+    },
+    Template {
+        path: "scripts/call.sh",
+        lines: &["curl https://api.voiceinfra.ai/v1/calls --data \"voiceinfra_api_key={K}\""],
+        rule: "voiceinfra.api-key.assignment",
+        form: Form::Percent,
+    },
+    Template {
+        path: "config/settings.json",
+        lines: &["{\"voiceinfraApiKey\": \"{K}\"}"],
+        rule: "voiceinfra.api-key.assignment",
+        form: Form::Escapes,
     },
 ];
 
@@ -126,7 +208,14 @@ fn encode(text: &str, encoding: Encoding) -> Vec<u8> {
 fn secret() -> impl Strategy<Value = String> {
     "[A-Za-z0-9]{32}".prop_filter("looks like a real key", |k| {
         let lower = k.to_ascii_lowercase();
-        k.bytes().any(|b| b.is_ascii_digit())
+        // What every rule's value check accepts (so shrinking stays among keys that would be
+        // found: it is their position this test is about).
+        scanner()
+            .rules()
+            .rules()
+            .iter()
+            .all(|rule| value::judge(k.as_bytes(), &rule.value) == Verdict::Secret)
+            && k.bytes().any(|b| b.is_ascii_digit())
             && k.bytes().any(|b| b.is_ascii_uppercase())
             && k.bytes().any(|b| b.is_ascii_lowercase())
             && ![
@@ -178,22 +267,23 @@ fn build(
         text.push_str(line);
         text.push('\n');
     }
+    let written = template.form.write(key);
     for line in template.lines {
         if !line.is_empty() {
             text.push_str(indent);
         }
-        text.push_str(&line.replace("{K}", key));
+        text.push_str(&line.replace("{K}", &written));
         text.push('\n');
     }
     for line in after {
         text.push_str(line);
         text.push('\n');
     }
-    let at = text.find(key).expect("key in text");
+    let at = text.find(&written).expect("key in text");
     let line = text[..at].matches('\n').count() + 1;
     let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
     let column = text[line_start..at].chars().count() + 1;
-    (text, (line, column, line, column + key.chars().count()))
+    (text, (line, column, line, column + written.chars().count()))
 }
 
 fn scan(path: &str, bytes: Vec<u8>) -> Vec<Finding> {
@@ -265,7 +355,8 @@ proptest! {
         let template = &TEMPLATES[template];
         // The secret twice on its line: the second copy is no match, and must be masked too.
         let (text, _) = build(template, &key, &before, &[], "");
-        let at = text.find(&key).expect("key") + key.len();
+        let written = template.form.write(&key);
+        let at = text.find(&written).expect("key") + written.len();
         let line_end = at + text[at..].find('\n').expect("line end");
         let text = format!("{} # was {key}{}", &text[..line_end], &text[line_end..]);
         let found = scan(template.path, encode(&text, encoding));
@@ -273,8 +364,8 @@ proptest! {
         for format in [Format::Text, Format::Json, Format::Jsonl, Format::Sarif, Format::Github] {
             let shown = render(&found, format, false);
             prop_assert!(!shown.contains(&key), "{:?} shows the secret:\n{}", format, shown);
-            // Nor any 12-character piece of it.
-            for piece in key.as_bytes().windows(12) {
+            // Nor any 12-character piece of it, as it is or as it is written.
+            for piece in key.as_bytes().windows(12).chain(written.as_bytes().windows(12)) {
                 let piece = std::str::from_utf8(piece).expect("ascii");
                 prop_assert!(!shown.contains(piece), "{:?} shows {}:\n{}", format, piece, shown);
             }
