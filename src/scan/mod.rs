@@ -22,7 +22,7 @@ pub mod value;
 
 use crate::blob::{Blob, Origin, Utf16};
 use crate::finding::{Finding, Fingerprint, Location, OriginalLocation, Secret};
-use crate::rules::{Rule, RuleKind, RuleSet, Scope};
+use crate::rules::{Pattern, Rule, RuleKind, RuleSet, Scope};
 use context::{HaystackFacts, MatchSite};
 use decode::{Decoding, Mapping, Piece, View, ViewKind};
 use prefilter::Prefilter;
@@ -770,67 +770,93 @@ fn find_matches(
     out: &mut Vec<Found>,
 ) {
     for pattern in &rule.patterns {
-        for caps in pattern.regex.captures_iter(text) {
-            let (Some(whole), Some(secret)) = (caps.get(0), caps.get(pattern.secret_group)) else {
-                continue;
-            };
-            // The whole identifier, not just the part the pattern needed: `OPENAI_API_KEY`
-            // for a `_API_KEY` capture, so context checks can see whose key it is.
-            let name = pattern
-                .name_group
-                .and_then(|g| caps.get(g))
-                .map(|m| context::identifier_around(text, m.start(), m.end()));
-            if name.is_some_and(is_non_secret_name) {
-                continue;
-            }
-            let span = match rule.kind {
-                RuleKind::Literal => (secret.start(), secret.end()),
-                RuleKind::Reference => (secret.start(), secret.end()),
-                RuleKind::Indirect => {
-                    if text.get(secret.end()) == Some(&b'(') {
-                        continue; // a call, not a variable
-                    }
-                    match context::resolve_identifier(text, secret.as_bytes(), secret.start()) {
-                        Some(span) => span,
-                        None => continue,
-                    }
+        let mut at = 0;
+        while let Some(caps) = pattern.regex.captures_at(text, at) {
+            let Some(whole) = caps.get(0) else { break };
+            let found = check_match(index, rule, pattern, &caps, text, view, facts);
+            // Where to look next: past a match that is kept; inside the value of one that is
+            // not, as a real match may start there: `VOICEINFRA_URL=https://…?voiceinfra_key=K`
+            // is no key for `VOICEINFRA_URL`, but holds one. Values are bounded (300 bytes in
+            // the built-in rules), so looking again costs little.
+            at = match found {
+                Some(found) => {
+                    out.push(found);
+                    whole.end()
                 }
-            };
-            if rule.kind != RuleKind::Reference
-                && value::judge(&text[span.0..span.1], &rule.value) != value::Verdict::Secret
-            {
-                continue;
+                None => caps
+                    .get(pattern.secret_group)
+                    .map_or(whole.end(), |secret| secret.start()),
             }
-            let site = MatchSite {
-                haystack: text,
-                start: whole.start(),
-                end: whole.end(),
-                name,
-                value: &text[span.0..span.1],
-                facts,
-            };
-            let required = rule.require_any.is_empty()
-                || rule.require_any.iter().any(|&c| context::holds(c, &site));
-            let rejected = rule.reject.iter().any(|&c| context::holds(c, &site));
-            if required && !rejected {
-                let public_env = rule
-                    .in_public_env
-                    .and(name)
-                    .filter(|n| is_public_env_name(n))
-                    .map(|n| {
-                        let n = n.rsplit(|&b| b == b'.').next().unwrap_or(n);
-                        String::from_utf8_lossy(n).into_owned()
-                    });
-                out.push(Found {
-                    rule: index,
-                    view,
-                    span,
-                    whole: (whole.start(), whole.end()),
-                    public_env,
-                });
+            .max(whole.start() + 1);
+            if at > text.len() {
+                break;
             }
         }
     }
+}
+
+/// The match `caps` of `pattern` if it passes `rule`'s value and context checks.
+fn check_match(
+    index: usize,
+    rule: &Rule,
+    pattern: &Pattern,
+    caps: &regex::bytes::Captures<'_>,
+    text: &[u8],
+    view: Option<usize>,
+    facts: &HaystackFacts,
+) -> Option<Found> {
+    let (whole, secret) = (caps.get(0)?, caps.get(pattern.secret_group)?);
+    // The whole identifier, not just the part the pattern needed: `OPENAI_API_KEY` for a
+    // `_API_KEY` capture, so context checks can see whose key it is.
+    let name = pattern
+        .name_group
+        .and_then(|g| caps.get(g))
+        .map(|m| context::identifier_around(text, m.start(), m.end()));
+    if name.is_some_and(is_non_secret_name) {
+        return None;
+    }
+    let span = match rule.kind {
+        RuleKind::Literal | RuleKind::Reference => (secret.start(), secret.end()),
+        RuleKind::Indirect => {
+            if text.get(secret.end()) == Some(&b'(') {
+                return None; // a call, not a variable
+            }
+            context::resolve_identifier(text, secret.as_bytes(), secret.start())?
+        }
+    };
+    if rule.kind != RuleKind::Reference
+        && value::judge(&text[span.0..span.1], &rule.value) != value::Verdict::Secret
+    {
+        return None;
+    }
+    let site = MatchSite {
+        haystack: text,
+        start: whole.start(),
+        end: whole.end(),
+        name,
+        value: &text[span.0..span.1],
+        facts,
+    };
+    let required =
+        rule.require_any.is_empty() || rule.require_any.iter().any(|&c| context::holds(c, &site));
+    if !required || rule.reject.iter().any(|&c| context::holds(c, &site)) {
+        return None;
+    }
+    let public_env = rule
+        .in_public_env
+        .and(name)
+        .filter(|n| is_public_env_name(n))
+        .map(|n| {
+            let n = n.rsplit(|&b| b == b'.').next().unwrap_or(n);
+            String::from_utf8_lossy(n).into_owned()
+        });
+    Some(Found {
+        rule: index,
+        view,
+        span,
+        whole: (whole.start(), whole.end()),
+        public_env,
+    })
 }
 
 /// Names whose last word says the value is not the secret itself (`VOICEINFRA_KEY_ID`,

@@ -743,6 +743,23 @@ fn python_service(c: &Corpus) {
         .neg(format!("agent_id = {ini_agent}"))
         .l("region = us-east-1");
 
+    // A key inside a URL bound to another VoiceInfra name: the URL is no key for that name,
+    // but holds one (a match rejected for its name must not hide the one inside its value).
+    let callback_key = c.key(32);
+    let events_key = c.key(40);
+    c.file("services/dialer/.env.callbacks")
+        .pos(
+            ASSIGN,
+            format!(
+                "VOICEINFRA_TOKEN_CALLBACK_URL=https://hooks.example.com/status?voiceinfra_token={callback_key}"
+            ),
+        )
+        .pos(
+            ASSIGN,
+            format!("VOICEINFRA_KEYS_ENDPOINT=https://hooks.example.com/events?voiceinfra_api_key={events_key}&v=2"),
+        )
+        .neg("VOICEINFRA_TOKEN_FALLBACK_URL=https://hooks.example.com/fb?voiceinfra_token=${VOICEINFRA_TOKEN}");
+
     let hash1 = c.noise_hex(64);
     let hash2 = c.noise_hex(64);
     c.file("services/dialer/requirements.txt")
