@@ -151,16 +151,22 @@ fn is_hash_or_signature(lower: &[u8]) -> bool {
     PREFIXES.iter().any(|p| lower.starts_with(p))
 }
 
-/// `settings.VOICEINFRA_KEY`, `self.api_key`, `Config.Voiceinfra.ApiKey`: dotted identifiers
-/// whose segments are words, not random text.
+/// `settings.VOICEINFRA_KEY`, `self.api_key`, `Config.Voiceinfra.ApiKey`,
+/// `ed25519.Ed25519PublicKey`: dotted identifiers, not random text. Segments may hold digits
+/// only after a lower-case first segment (a module or object name: `ed25519`, `config`); a
+/// random key split by a dot rarely starts that way, and a JWT (`eyJ…`) never does.
 fn is_member_path(value: &[u8]) -> bool {
     let segments: Vec<&[u8]> = value.split(|&b| b == b'.').collect();
-    segments.len() >= 2
-        && segments.iter().all(|s| {
-            !s.is_empty()
-                && (s[0].is_ascii_alphabetic() || s[0] == b'_')
-                && s.iter().all(|&b| b.is_ascii_alphabetic() || b == b'_')
-        })
+    let is_identifier = |s: &&[u8]| {
+        !s.is_empty()
+            && (s[0].is_ascii_alphabetic() || s[0] == b'_')
+            && s.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'_')
+    };
+    let has_digits = value.iter().any(u8::is_ascii_digit);
+    let lower_first = segments[0]
+        .iter()
+        .all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    segments.len() >= 2 && segments.iter().all(is_identifier) && (!has_digits || lower_first)
 }
 
 /// `agent_abc123`, `call_9f8e7d`: object ids with a type prefix and a short suffix.
@@ -323,6 +329,9 @@ mod tests {
             "vi_live_CzJr4i0B3JrTAwR4y9ojfljo",
             "aGVsbG8gd29ybGQgdGhpcyBpcyBiYXNlNjQ0NA==",
             "MjvqPVStNKiaEdFrRgSnRFsT",
+            // Dotted, but not a member path: digits in a segment after a mixed-case first one.
+            "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ2aTEyMyJ9.Xk3Lp9Qz7Wm2VbN8cR4tY6uJ1h",
+            "Xk3Lp9Qz7W.m2VbN8cR4tY6uJ1hGf5s",
         ] {
             assert_eq!(verdict(key), Verdict::Secret, "{key}");
         }
@@ -336,6 +345,8 @@ mod tests {
             ("$VOICEINFRA_API_KEY_VALUE", Verdict::Reference),
             ("process.env.VOICEINFRA_API_KEY", Verdict::Reference),
             ("settings.VOICEINFRA_API_KEY", Verdict::Reference),
+            ("ed25519.Ed25519PublicKey", Verdict::Reference),
+            ("config.voiceinfra2.apiKeyV3", Verdict::Reference),
             ("{{ secrets.VOICEINFRA }}", Verdict::Reference),
             ("YOUR_VOICEINFRA_API_KEY", Verdict::Placeholder),
             ("<voiceinfra-api-key>", Verdict::Placeholder),

@@ -648,6 +648,19 @@ fn python_service(c: &Corpus) {
     let hmac_key = c.key(32);
     let github = c.noise_hex(40);
     let call = c.noise_id(10);
+    // Type annotations next to the VoiceInfra host: dotted type names, not values.
+    c.file("services/dialer/app/signing.py")
+        .l("\"\"\"Checks VoiceInfra event signatures (keys at https://api.voiceinfra.ai/v1/keys).\"\"\"")
+        .l("from dataclasses import dataclass")
+        .l("")
+        .l("from cryptography.hazmat.primitives.asymmetric import ed25519, x25519")
+        .l("")
+        .l("")
+        .l("@dataclass")
+        .l("class EventVerifier:")
+        .neg("    public_key: ed25519.Ed25519PublicKey")
+        .neg("    signing_key: x25519.X25519PrivateKey");
+
     c.file("services/dialer/app/webhooks.py")
         .l("import hashlib")
         .l("import hmac")
