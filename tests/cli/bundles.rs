@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use crate::util::{Keygen, TestDir, hits};
+use crate::util::{Keygen, TestDir, base64, hits};
 
 const BUNDLE: &str = "voiceinfra.api-key.bundle";
 const ASSIGN: &str = "voiceinfra.api-key.assignment";
@@ -76,25 +76,6 @@ fn mappings(lines: &[Vec<Seg>]) -> String {
 /// A JSON string literal.
 fn json_string(text: &str) -> String {
     serde_json::to_string(text).expect("a string serialises")
-}
-
-/// Standard base64 with padding.
-fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |acc, (i, &b)| acc | u32::from(b) << (16 - 8 * i));
-        for i in 0..=chunk.len() {
-            out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
-        }
-        for _ in chunk.len()..3 {
-            out.push('=');
-        }
-    }
-    out
 }
 
 /// Percent-encodes every byte that is not unreserved in a URL.

@@ -11,7 +11,7 @@
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
-use crate::util::{Keygen, TestDir, hits};
+use crate::util::{Keygen, TestDir, base64, hits};
 
 const WEBHOOK: &str = "voiceinfra.webhook-secret";
 const ASSIGN: &str = "voiceinfra.api-key.assignment";
@@ -267,28 +267,6 @@ fn hex_byte(pair: &[u8]) -> u8 {
         _ => c - b'a' + 10,
     };
     digit(pair[0]) << 4 | digit(pair[1])
-}
-
-/// Standard base64 with padding.
-fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
 }
 
 /// A 40-hex git commit id.

@@ -16,6 +16,8 @@ use viscan::scan::Scanner;
 use viscan::scan::text::{Cursor, LineIndex};
 use viscan::scan::value::{self, Verdict};
 
+use crate::util::base64;
+
 fn scanner() -> &'static Scanner {
     static SCANNER: OnceLock<Scanner> = OnceLock::new();
     SCANNER.get_or_init(|| Scanner::new(RuleSet::builtin().expect("rules")).expect("scanner"))
@@ -51,26 +53,6 @@ impl Form {
                 .collect(),
         }
     }
-}
-
-/// Standard base64 with padding (the test's own, so the scanner's decoder is not its oracle).
-fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
 }
 
 const TEMPLATES: &[Template] = &[
