@@ -505,6 +505,11 @@ pub fn is_bundle(path: &str, content: &[u8]) -> bool {
             .any(|ext| name.ends_with(ext))
             || sourcemap::looks_like_map(content);
     }
+    // A page in build output ships its inline scripts (`window.__ENV__ = {…}`, Next's
+    // `__NEXT_DATA__`) to every visitor, like a bundle does.
+    if name.ends_with(".html") || name.ends_with(".htm") {
+        return in_build_dir(&lower) || lower.starts_with(".next/") || lower.contains("/.next/");
+    }
     let is_js = [".js", ".mjs", ".cjs"]
         .iter()
         .any(|ext| name.ends_with(ext));
@@ -518,6 +523,16 @@ pub fn is_bundle(path: &str, content: &[u8]) -> bool {
 }
 
 fn bundle_path(lower: &str, name: &str) -> bool {
+    in_build_dir(lower)
+        || name.ends_with(".min.js")
+        || name.ends_with(".chunk.js")
+        || name.ends_with(".bundle.js")
+        || has_content_hash(name)
+}
+
+/// Whether `lower` (a lower-cased path) is under a folder that build tools write for the
+/// browser, or that is served to it as is.
+fn in_build_dir(lower: &str) -> bool {
     const DIRS: &[&str] = &[
         "dist/",
         "build/",
@@ -532,14 +547,8 @@ fn bundle_path(lower: &str, name: &str) -> bool {
         "static/",
         "assets/",
     ];
-    let in_dir = DIRS
-        .iter()
-        .any(|d| lower.starts_with(d) || lower.contains(&format!("/{d}")));
-    in_dir
-        || name.ends_with(".min.js")
-        || name.ends_with(".chunk.js")
-        || name.ends_with(".bundle.js")
-        || has_content_hash(name)
+    DIRS.iter()
+        .any(|d| lower.starts_with(d) || lower.contains(&format!("/{d}")))
 }
 
 /// `index-3f9a1c7e.js`, `main.8f2a9c1b.js`, `app-BxK3f9aQ.js`: a stem ending in a hash-like token.
@@ -922,6 +931,12 @@ mod tests {
         assert!(!is_bundle("src/app.js", b"const a = 1;\n"));
         assert!(!is_bundle("dist/notes.txt", &[b'a'; 3000]));
         assert!(!is_bundle("src/api-client.js", b"x"));
+        // Pages in build output, or served as is, ship their inline scripts.
+        assert!(is_bundle("dashboard/dist/index.html", b"<html>"));
+        assert!(is_bundle("web/.next/server/app/index.html", b"<html>"));
+        assert!(is_bundle("apps/cra/public/index.html", b"<html>"));
+        assert!(!is_bundle("docs/guide.html", b"<html>"));
+        assert!(!is_bundle("templates/index.html", &[b'a'; 3000]));
     }
 
     #[test]

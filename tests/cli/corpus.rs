@@ -469,6 +469,19 @@ fn vite_dashboard(c: &Corpus) {
         .mixed(&[BUNDLE], 3, format!(
             "const Ie={{BASE_URL:\"/\",MODE:\"production\",DEV:!1,PROD:!0,SSR:!1,VITE_VOICEINFRA_API_KEY:\"{vite_key}\",VITE_VOICEINFRA_AGENT_ID:\"agent_{agent}\"}},Ne={{mapboxToken:\"pk.{mapbox}\",csrfToken:\"{csrf}\"}};function Re(e){{return fetch(\"https://api.voiceinfra.ai/v1/agents/\"+e,{{headers:{{\"X-API-Key\":Ie.VITE_VOICEINFRA_API_KEY}}}})}}export{{Re as a,Ne as m}};"
         ));
+    // The built page: a config script pasted into index.html ships like the bundle.
+    let html_key = c.key(32);
+    let preload = c.noise_b64(48);
+    c.file("dashboard/dist/index.html")
+        .l("<!doctype html>")
+        .l("<html lang=\"en\">")
+        .l("  <head>")
+        .l("    <meta charset=\"UTF-8\" />")
+        .neg(format!("    <script type=\"module\" crossorigin src=\"/assets/index-{hash}.js\" integrity=\"sha384-{preload}\"></script>"))
+        .pos(BUNDLE, format!("    <script>window.__VOICEINFRA__={{apiKey:\"{html_key}\",baseUrl:\"https://api.voiceinfra.ai/v1\"}}</script>"))
+        .l("  </head>")
+        .l("  <body><div id=\"root\"></div></body>")
+        .l("</html>");
     c.file(&format!("dashboard/dist/assets/index-{hash}.js"))
         .mixed(&[BUNDLE], 3, format!(
             "import{{r as a,j as s}}from\"./vendor-{asset_hash}.js\";const Q=\"data:image/svg+xml;base64,{png}\",W={{voiceinfra:{{integrity:\"sha512-{integrity}\"}}}};function hx(e){{return fetch(`https://api.voiceinfra.ai/v1/calls/${{e}}/hangup`,{{method:\"POST\",headers:{{\"X-API-Key\":\"{key}\"}}}})}}export{{hx as h,Q as l,W as m}};"
