@@ -5,7 +5,6 @@
 //! there, and marked present at HEAD or not.
 
 use std::collections::{HashMap, HashSet};
-use std::io::{self, IsTerminal};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, sync_channel};
@@ -242,16 +241,8 @@ struct Progress {
 
 impl Progress {
     fn new(quiet: bool) -> Progress {
-        let bar = (!quiet && io::stderr().is_terminal()).then(|| {
-            let bar = indicatif::ProgressBar::new_spinner();
-            bar.set_style(
-                indicatif::ProgressStyle::with_template("{spinner} {msg} [{elapsed}]")
-                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
-            );
-            bar
-        });
         Progress {
-            bar,
+            bar: super::progress::spinner(quiet, "{spinner} {msg} [{elapsed}]"),
             num_found: AtomicU64::new(0),
             num_bytes: AtomicU64::new(0),
         }

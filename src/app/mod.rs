@@ -5,6 +5,7 @@
 
 mod ci;
 mod history;
+mod progress;
 mod rules;
 mod staged;
 
@@ -403,14 +404,27 @@ fn run_scan(ctx: &Run<'_>, scan: &ScanSettings) -> anyhow::Result<ExitStatus> {
     let map_loader = move |origin: &Origin, reference: &str| {
         fs_source::read_source_map(&origin.path, reference, max_map_size)
     };
+    let progress = progress::spinner(
+        ctx.output.quiet,
+        "{spinner} {human_pos} files scanned [{elapsed}]",
+    );
     let fs_report = fs_source::walk(&options, &skip, || {
         let mut state = ThreadScan {
             worker: scanner.worker().with_map_loader(&map_loader),
             findings: Vec::new(),
             sink: &sink,
         };
-        move |blob: &Blob| state.worker.scan(blob, &mut state.findings)
+        let progress = progress.as_ref();
+        move |blob: &Blob| {
+            state.worker.scan(blob, &mut state.findings);
+            if let Some(bar) = progress {
+                bar.inc(1);
+            }
+        }
     });
+    if let Some(bar) = &progress {
+        bar.finish_and_clear();
+    }
     let mut num_files = fs_report.num_files;
     let mut num_skipped_large = fs_report.num_skipped_large;
     if read_stdin {

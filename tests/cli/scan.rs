@@ -510,3 +510,40 @@ fn snippets_never_show_a_neighbouring_secret() {
         );
     }
 }
+
+/// The files scan shows a spinner line while stderr is a terminal (here a pseudo-terminal made
+/// by `script`), cleared before the report; never with `-q`, and never when stderr is not a
+/// terminal (hooks, CI logs, pipes).
+#[test]
+fn progress_is_shown_only_on_a_terminal() {
+    let (dir, _) = small_project(11);
+    let bin = env!("CARGO_BIN_EXE_viscan");
+    let on_terminal = |args: &str| {
+        let out = std::process::Command::new("script")
+            .args([
+                "-qec",
+                &format!("'{bin}' scan --no-color {args}"),
+                "/dev/null",
+            ])
+            .current_dir(dir.path())
+            .env("TERM", "xterm")
+            .output()
+            .expect("script (util-linux) runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let shown = on_terminal("");
+    assert!(shown.contains("files scanned"), "{shown}");
+    // Erased (`ESC [2K`) before the report is printed.
+    let erased = shown
+        .rfind("\u{1b}[2K")
+        .expect("the spinner line is erased");
+    let report = shown.find("3 findings in 3 files").expect("the report");
+    assert!(erased < report, "{shown}");
+    assert!(!on_terminal("-q").contains("files scanned"));
+    let out = dir.run(&["scan"]);
+    assert!(
+        !stderr_of(&out).contains("files scanned"),
+        "{}",
+        stderr_of(&out)
+    );
+}
