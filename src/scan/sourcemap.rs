@@ -60,8 +60,10 @@ fn strip_xssi_prefix(content: &[u8]) -> &[u8] {
     }
 }
 
-/// Reads the top level of a source map. `None` when `map` is not a JSON object; an index map
-/// (`sections`) yields no sources. Linear in the map's size.
+/// Reads the top level of a source map. `None` when `map` is not a JSON object. An index map
+/// (`sections`, each with a `map` of its own) yields the sources of every section, in order,
+/// and no `mappings`: its contents are scanned, but positions in its bundle are not mapped
+/// back. Linear in the map's size.
 pub fn parse(map: &[u8]) -> Option<SourceMap> {
     let offset = map.len() - strip_xssi_prefix(map).len();
     let mut json = Json {
@@ -69,58 +71,66 @@ pub fn parse(map: &[u8]) -> Option<SourceMap> {
         at: offset,
     };
     json.skip_ws();
-    json.expect(b'{')?;
+    read_map(&mut json, true)
+}
+
+/// Reads one map object at the reader's position; `sections` are followed only when
+/// `top_level` (a section's map cannot have sections of its own).
+fn read_map(json: &mut Json<'_>, top_level: bool) -> Option<SourceMap> {
     let mut out = SourceMap::default();
     let mut root = String::new();
-    json.skip_ws();
-    if json.peek() == Some(b'}') {
-        return Some(out);
-    }
-    loop {
-        json.skip_ws();
-        let key = json.string()?;
-        json.skip_ws();
-        json.expect(b':')?;
-        json.skip_ws();
-        match &map[key.0..key.1] {
+    let mut sections = Vec::new();
+    json.object(|json, key| {
+        match key {
             b"sources" => {
                 out.sources = json
                     .array_of_strings()?
                     .into_iter()
-                    .map(|s| s.map(|(a, b)| unescape_to_string(&map[a..b])))
+                    .map(|s| s.map(|(a, b)| unescape_to_string(&json.bytes[a..b])))
                     .collect();
             }
             b"sourcesContent" => out.contents = json.array_of_strings()?,
-            b"sourceRoot" => {
-                if json.peek() == Some(b'"') {
-                    let (a, b) = json.string()?;
-                    root = unescape_to_string(&map[a..b]);
-                } else {
-                    json.skip_value()?;
-                }
+            b"sourceRoot" if json.peek() == Some(b'"') => {
+                let (a, b) = json.string()?;
+                root = unescape_to_string(&json.bytes[a..b]);
             }
-            b"mappings" => {
-                if json.peek() == Some(b'"') {
-                    out.mappings = Some(json.string()?);
-                } else {
-                    json.skip_value()?;
-                }
+            b"mappings" if json.peek() == Some(b'"') => out.mappings = Some(json.string()?),
+            b"sections" if top_level && json.peek() == Some(b'[') => {
+                json.array(|json| {
+                    if json.peek() != Some(b'{') {
+                        return json.skip_value();
+                    }
+                    json.object(|json, key| match key {
+                        b"map" if json.peek() == Some(b'{') => {
+                            sections.push(read_map(json, false)?);
+                            Some(())
+                        }
+                        _ => json.skip_value(),
+                    })
+                })?;
             }
             _ => json.skip_value()?,
         }
-        json.skip_ws();
-        match json.next()? {
-            b',' => continue,
-            b'}' => break,
-            _ => return None,
-        }
-    }
+        Some(())
+    })?;
     if !root.is_empty() {
         let sep = if root.ends_with('/') { "" } else { "/" };
         for source in out.sources.iter_mut().flatten() {
             if !source.contains("://") && !source.starts_with('/') {
                 *source = format!("{root}{sep}{source}");
             }
+        }
+    }
+    if !sections.is_empty() {
+        out.mappings = None;
+        for section in sections {
+            let count = section.sources.len().max(section.contents.len());
+            let mut contents = section.contents;
+            contents.resize(count, None);
+            let mut sources = section.sources;
+            sources.resize(count, None);
+            out.sources.extend(sources);
+            out.contents.extend(contents);
         }
     }
     Some(out)
@@ -173,30 +183,65 @@ impl Json<'_> {
         }
     }
 
-    /// `[ "…" | null, … ]`: the string bodies, `None` for nulls (and anything else).
-    fn array_of_strings(&mut self) -> Option<Vec<Option<(usize, usize)>>> {
-        self.expect(b'[')?;
-        let mut out = Vec::new();
+    /// `{ "key": value, … }`: calls `value(self, key)` with the reader at each value, which
+    /// it must consume.
+    fn object(&mut self, mut value: impl FnMut(&mut Self, &[u8]) -> Option<()>) -> Option<()> {
+        self.expect(b'{')?;
         self.skip_ws();
-        if self.peek() == Some(b']') {
+        if self.peek() == Some(b'}') {
             self.at += 1;
-            return Some(out);
+            return Some(());
         }
         loop {
             self.skip_ws();
-            if self.peek() == Some(b'"') {
-                out.push(Some(self.string()?));
-            } else {
-                self.skip_value()?;
-                out.push(None);
-            }
+            let (a, b) = self.string()?;
+            self.skip_ws();
+            self.expect(b':')?;
+            self.skip_ws();
+            let bytes = self.bytes;
+            value(self, &bytes[a..b])?;
             self.skip_ws();
             match self.next()? {
                 b',' => continue,
-                b']' => return Some(out),
+                b'}' => return Some(()),
                 _ => return None,
             }
         }
+    }
+
+    /// `[ value, … ]`: calls `item(self)` with the reader at each item, which it must consume.
+    fn array(&mut self, mut item: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
+        self.expect(b'[')?;
+        self.skip_ws();
+        if self.peek() == Some(b']') {
+            self.at += 1;
+            return Some(());
+        }
+        loop {
+            self.skip_ws();
+            item(self)?;
+            self.skip_ws();
+            match self.next()? {
+                b',' => continue,
+                b']' => return Some(()),
+                _ => return None,
+            }
+        }
+    }
+
+    /// `[ "…" | null, … ]`: the string bodies, `None` for nulls (and anything else).
+    fn array_of_strings(&mut self) -> Option<Vec<Option<(usize, usize)>>> {
+        let mut out = Vec::new();
+        self.array(|json| {
+            if json.peek() == Some(b'"') {
+                out.push(Some(json.string()?));
+            } else {
+                json.skip_value()?;
+                out.push(None);
+            }
+            Some(())
+        })?;
+        Some(out)
     }
 
     /// Skips one value of any type, nested ones included, without recursion.
@@ -626,6 +671,45 @@ mod tests {
         assert!(parse(b"{\"a\":").is_none());
         assert!(looks_like_map(map));
         assert!(!looks_like_map(b"var a = {\"mappings\": 1}"));
+    }
+
+    #[test]
+    fn index_maps_yield_the_sources_of_every_section() {
+        let map = br#"{"version":3,"file":"app.js","sections":[
+ {"offset":{"line":0,"column":0},"map":{"version":3,"sources":["a.ts","b.ts"],
+  "sourcesContent":["const a = 1;\n"],"mappings":"AAAA"}},
+ {"offset":{"line":9,"column":0},"url":"https://cdn.example.com/c.js.map"},
+ {"offset":{"line":20,"column":0},"map":{"version":3,"sourceRoot":"src","sources":["d.ts"],
+  "sourcesContent":["const d = 4;\n"],"mappings":"AAAA",
+  "sections":[{"map":{"sources":["nested.ts"],"sourcesContent":["x"]}}]}}]}"#;
+        let parsed = parse(map).expect("an index map");
+        assert_eq!(
+            parsed.sources,
+            vec![
+                Some("a.ts".to_string()),
+                Some("b.ts".to_string()),
+                Some("src/d.ts".to_string())
+            ],
+            "a section's own sections are not followed"
+        );
+        let contents: Vec<Option<&[u8]>> = parsed
+            .contents
+            .iter()
+            .map(|c| c.map(|(a, b)| &map[a..b]))
+            .collect();
+        assert_eq!(
+            contents,
+            vec![
+                Some(&br"const a = 1;\n"[..]),
+                None,
+                Some(&br"const d = 4;\n"[..])
+            ]
+        );
+        assert_eq!(
+            parsed.mappings, None,
+            "positions are not mapped in index maps"
+        );
+        assert!(parse(br#"{"sections":[{"map":{"sources":["a"]"#).is_none());
     }
 
     #[test]

@@ -456,6 +456,27 @@ fn source_maps_report_the_original_file_and_line() {
 }
 
 #[test]
+fn index_maps_are_scanned_through_every_section() {
+    let p = mapped_project(405);
+    let dir = TestDir::new();
+    // Two sections, the key in the second one's sources.
+    let map = format!(
+        "{{\"version\":3,\"file\":\"app.js\",\"sections\":[{{\"offset\":{{\"line\":0,\"column\":0}},\"map\":{{\"version\":3,\"sources\":[\"vendor.ts\"],\"sourcesContent\":[\"export const t = 1;\\n\"],\"mappings\":\"AAAA\"}}}},{{\"offset\":{{\"line\":1,\"column\":0}},\"map\":{{\"version\":3,\"sourceRoot\":\"src\",\"sources\":[\"client.ts\"],\"sourcesContent\":[{}],\"mappings\":\"AAAA\"}}}}]}}",
+        json_string(&p.client)
+    );
+    dir.write("web/dist/assets/app-5d2c.js.map", &map);
+    let (code, report) = dir.scan_json(&[]);
+    assert_eq!(code, 1);
+    let found = only_at(&report, "web/dist/assets/app-5d2c.js.map");
+    assert_eq!(found["rule_id"], BUNDLE);
+    assert_eq!(found["column"].as_u64(), Some(position(&map, &p.key).1));
+    let (line, column) = position(&p.client, &p.key);
+    assert_eq!(found["original_path"], "src/client.ts");
+    assert_eq!(found["original_line"].as_u64(), Some(line));
+    assert_eq!(found["original_column"].as_u64(), Some(column));
+}
+
+#[test]
 fn a_map_beside_a_bundle_is_found_without_a_mapping_url() {
     let p = mapped_project(404);
     let dir = TestDir::new();
