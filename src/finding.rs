@@ -89,7 +89,28 @@ impl Secret {
         let head: String = text.chars().take(shown).collect();
         format!("{head}*****")
     }
+
+    /// How a reference (a variable's name, not a secret) is shown: in full up to
+    /// [`MAX_NAME_SHOWN`] characters, else its start and end around `…`, so that a snippet
+    /// stays short whatever a hostile file names its variables (found by
+    /// `fuzz/fuzz_targets/scan_blob.rs`).
+    pub fn as_name(&self) -> String {
+        let text = String::from_utf8_lossy(&self.0);
+        let num_chars = text.chars().count();
+        if num_chars <= MAX_NAME_SHOWN {
+            return text.into_owned();
+        }
+        // The end says whose it is (`…VOICEINFRA_API_KEY`), the start how it is exposed.
+        let head = MAX_NAME_SHOWN / 3;
+        let tail = MAX_NAME_SHOWN - head - 1;
+        let start: String = text.chars().take(head).collect();
+        let end: String = text.chars().skip(num_chars - tail).collect();
+        format!("{start}…{end}")
+    }
 }
+
+/// The longest reference name shown in full.
+pub const MAX_NAME_SHOWN: usize = 64;
 
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -239,7 +260,7 @@ impl Finding {
     /// What to print in place of the secret.
     pub fn preview(&self) -> String {
         if self.is_reference {
-            String::from_utf8_lossy(self.secret.expose()).into_owned()
+            self.secret.as_name()
         } else {
             self.secret.redacted()
         }
@@ -288,5 +309,18 @@ mod tests {
         assert_eq!(secret.redacted(), "Gr4h*****");
         assert_eq!(Secret::new(b"abcdefgh".to_vec()).redacted(), "*****");
         assert!(!format!("{secret:?}").contains("FRCzt"));
+    }
+
+    /// Regression (fuzz/scan_blob): a 300-character variable name made a snippet of 350.
+    #[test]
+    fn long_reference_names_are_shown_by_their_ends() {
+        let short = Secret::new(b"NEXT_PUBLIC_VOICEINFRA_API_KEY".to_vec());
+        assert_eq!(short.as_name(), "NEXT_PUBLIC_VOICEINFRA_API_KEY");
+        let long = format!("NEXT_PUBLIC_{}VOICEINFRA_API_KEY", "L".repeat(300));
+        let shown = Secret::new(long.into_bytes()).as_name();
+        assert_eq!(shown.chars().count(), MAX_NAME_SHOWN);
+        assert!(shown.starts_with("NEXT_PUBLIC_LLL"), "{shown}");
+        assert!(shown.ends_with("LLLVOICEINFRA_API_KEY"), "{shown}");
+        assert_eq!(shown.matches('…').count(), 1, "{shown}");
     }
 }

@@ -970,7 +970,7 @@ fn make_finding(
             .unwrap_or_else(|| text[m.start..m.end].to_vec()),
     );
     let preview = if is_reference {
-        String::from_utf8_lossy(secret.expose()).into_owned()
+        secret.as_name()
     } else {
         secret.redacted()
     };

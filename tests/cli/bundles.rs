@@ -784,6 +784,31 @@ fn utf16_without_a_bom_is_decoded_in_both_byte_orders() {
 // ---------------------------------------------------------------------------------------------
 // Exposed by design.
 
+/// Regression (fuzz/scan_blob): a public env variable's name is shown, not redacted, and a
+/// 300-character one made a 355-character snippet; long names are shown by their ends.
+#[test]
+fn a_very_long_public_env_name_keeps_the_snippet_short() {
+    let dir = TestDir::new();
+    let name = format!("NEXT_PUBLIC_{}VOICEINFRA_API_KEY", "L".repeat(300));
+    dir.write(
+        "web/src/app.ts",
+        format!("const key = process.env.{name};\n"),
+    );
+    let (code, report) = dir.scan_json(&[]);
+    assert_eq!(code, 1);
+    let found = only_at(&report, "web/src/app.ts");
+    assert_eq!(found["rule_id"], "voiceinfra.api-key.public-env");
+    assert_eq!(
+        found["public_env"],
+        name.as_str(),
+        "the JSON field keeps it whole"
+    );
+    let snippet = found["snippet"].as_str().expect("snippet");
+    assert!(snippet.chars().count() <= 100, "{snippet}");
+    assert!(snippet.ends_with("LLLVOICEINFRA_API_KEY;"), "{snippet}");
+    assert_eq!(found["column"], 25);
+}
+
 #[test]
 fn public_env_variables_are_reported_wherever_they_are_set() {
     let mut keys = Keygen::new(410);
