@@ -121,6 +121,17 @@ struct HistoryArgs {
     /// Only commits reachable from this branch or ref.
     #[arg(long, value_name = "NAME")]
     branch: Option<String>,
+    #[command(flatten)]
+    blobs: BlobArgs,
+    #[command(flatten)]
+    filters: FilterArgs,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+/// How to read a history's blobs (`history`, `ci`).
+#[derive(Debug, Args)]
+struct BlobArgs {
     /// Number of scanning threads [default: number of CPUs].
     #[arg(long, short = 'j', value_name = "N")]
     threads: Option<usize>,
@@ -128,10 +139,6 @@ struct HistoryArgs {
     /// [default: the config's, else 100M].
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     max_file_size: Option<u64>,
-    #[command(flatten)]
-    filters: FilterArgs,
-    #[command(flatten)]
-    output: OutputArgs,
 }
 
 /// `viscan ci` reads its context from the variables GitHub Actions sets; the options override
@@ -157,13 +164,8 @@ struct CiArgs {
     /// Also write the report as SARIF to FILE (for github/codeql-action/upload-sarif).
     #[arg(long, value_name = "FILE")]
     sarif: Option<PathBuf>,
-    /// Number of scanning threads [default: number of CPUs].
-    #[arg(long, short = 'j', value_name = "N")]
-    threads: Option<usize>,
-    /// Skip blobs larger than this (with a warning): bytes, or with K, M, G suffix
-    /// [default: the config's, else 100M].
-    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
-    max_file_size: Option<u64>,
+    #[command(flatten)]
+    blobs: BlobArgs,
     #[command(flatten)]
     filters: FilterArgs,
     #[command(flatten)]
@@ -368,8 +370,8 @@ fn history_settings(args: HistoryArgs) -> anyhow::Result<Settings> {
                 branch: args.branch,
                 ..HistoryOptions::default()
             },
-            threads: thread_count(args.threads)?,
-            max_file_size: args.max_file_size,
+            threads: thread_count(args.blobs.threads)?,
+            max_file_size: args.blobs.max_file_size,
         }),
         output: args.output.into_settings(),
         filters: args.filters.into_settings(false),
@@ -396,8 +398,8 @@ fn ci_settings(args: CiArgs) -> anyhow::Result<Settings> {
             event_name: args.event_name,
             event_path: args.event_path,
             sha: args.sha,
-            threads: thread_count(args.threads)?,
-            max_file_size: args.max_file_size,
+            threads: thread_count(args.blobs.threads)?,
+            max_file_size: args.blobs.max_file_size,
         }),
         output,
         filters: args.filters.into_settings(false),

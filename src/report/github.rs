@@ -31,8 +31,8 @@
 use std::io::{self, Write};
 
 use super::sarif::relative_to_cwd;
-use super::text::human_bytes;
-use super::{ReportInput, Summary, message};
+use super::text::plural;
+use super::{ReportInput, message};
 use crate::finding::{Finding, Severity};
 
 /// GitHub shows at most this many annotations of each level (error, warning, notice) per step.
@@ -265,52 +265,9 @@ fn code(text: &str) -> String {
     format!("<code>{}</code>", cell(text))
 }
 
-/// `N findings in M files; scanned …` for the closing line and the summary.
+/// The closing totals line (shared with the text report) for the log and the summary.
 fn totals_line(input: &ReportInput<'_>) -> String {
-    let summary: &Summary = input.summary;
-    let num_paths = {
-        let mut paths: Vec<_> = input.findings.iter().map(|f| &f.origin.path).collect();
-        paths.sort();
-        paths.dedup();
-        paths.len()
-    };
-    let scanned = match summary.num_commits {
-        Some(commits) => format!(
-            "{} {} in {} {}",
-            summary.num_files,
-            plural(summary.num_files, "blob"),
-            commits,
-            plural(commits, "commit")
-        ),
-        None => format!(
-            "{} {}",
-            summary.num_files,
-            plural(summary.num_files, "file")
-        ),
-    };
-    format!(
-        "{} {} in {} {}; scanned {} ({}) in {:.2}s{}",
-        input.findings.len(),
-        plural(input.findings.len() as u64, "finding"),
-        num_paths,
-        plural(num_paths as u64, "file"),
-        scanned,
-        human_bytes(summary.num_bytes),
-        summary.elapsed.as_secs_f64(),
-        if summary.had_errors {
-            "; some paths could not be read (see the log)"
-        } else {
-            ""
-        },
-    )
-}
-
-fn plural(n: u64, word: &str) -> String {
-    if n == 1 {
-        word.to_string()
-    } else {
-        format!("{word}s")
-    }
+    super::text::totals_line(input, "; some paths could not be read (see the log)")
 }
 
 #[cfg(test)]

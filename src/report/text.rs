@@ -90,40 +90,10 @@ pub fn write(input: &ReportInput<'_>, out: &mut dyn Write) -> io::Result<()> {
     if !input.findings.is_empty() {
         writeln!(out)?;
     }
-    let num_paths = {
-        let mut paths: Vec<_> = input.findings.iter().map(|f| &f.origin.path).collect();
-        paths.dedup();
-        paths.len()
-    };
-    let scanned = match summary.num_commits {
-        Some(commits) => format!(
-            "{} {} in {} {}",
-            summary.num_files,
-            plural(summary.num_files, "blob"),
-            commits,
-            plural(commits, "commit")
-        ),
-        None => format!(
-            "{} {}",
-            summary.num_files,
-            plural(summary.num_files, "file")
-        ),
-    };
     writeln!(
         out,
-        "{} {} in {} {}; scanned {} ({}) in {:.2}s{}",
-        input.findings.len(),
-        plural(input.findings.len() as u64, "finding"),
-        num_paths,
-        plural(num_paths as u64, "file"),
-        scanned,
-        human_bytes(summary.num_bytes),
-        summary.elapsed.as_secs_f64(),
-        if summary.had_errors {
-            "; some paths could not be read (see above)"
-        } else {
-            ""
-        },
+        "{}",
+        totals_line(input, "; some paths could not be read (see above)")
     )?;
     let hidden = summary.suppressed;
     if hidden.total() > 0 {
@@ -149,7 +119,44 @@ pub fn write(input: &ReportInput<'_>, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
-fn plural(n: u64, word: &str) -> String {
+/// `N findings in M files; scanned … (size) in 0.12s`, then `errors_note` if some paths could
+/// not be read: the closing line of the text and GitHub reports.
+pub(super) fn totals_line(input: &ReportInput<'_>, errors_note: &str) -> String {
+    let summary = input.summary;
+    let num_paths = {
+        let mut paths: Vec<_> = input.findings.iter().map(|f| &f.origin.path).collect();
+        paths.sort();
+        paths.dedup();
+        paths.len()
+    };
+    let scanned = match summary.num_commits {
+        Some(commits) => format!(
+            "{} {} in {} {}",
+            summary.num_files,
+            plural(summary.num_files, "blob"),
+            commits,
+            plural(commits, "commit")
+        ),
+        None => format!(
+            "{} {}",
+            summary.num_files,
+            plural(summary.num_files, "file")
+        ),
+    };
+    format!(
+        "{} {} in {} {}; scanned {} ({}) in {:.2}s{}",
+        input.findings.len(),
+        plural(input.findings.len() as u64, "finding"),
+        num_paths,
+        plural(num_paths as u64, "file"),
+        scanned,
+        human_bytes(summary.num_bytes),
+        summary.elapsed.as_secs_f64(),
+        if summary.had_errors { errors_note } else { "" },
+    )
+}
+
+pub(super) fn plural(n: u64, word: &str) -> String {
     if n == 1 {
         word.to_string()
     } else {

@@ -328,31 +328,19 @@ fn compile(
             "value.min_length must be 1..=max_length",
         ));
     }
-    // Index among the enabled rules; a disabled bundle rule means no promotion.
-    let in_bundle = match &syntax.in_bundle {
-        None => None,
-        Some(target) if !ids.contains(target) => {
-            return Err(invalid(
-                file,
-                None,
-                &id,
-                format!("in_bundle names unknown rule {target}"),
-            ));
-        }
-        Some(target) => enabled.iter().position(|i| i == target),
+    // Index among the enabled rules; a disabled target rule means no promotion.
+    let promotion = |key: &str, target: &Option<String>| match target {
+        None => Ok(None),
+        Some(target) if !ids.contains(target) => Err(invalid(
+            file,
+            None,
+            &id,
+            format!("{key} names unknown rule {target}"),
+        )),
+        Some(target) => Ok(enabled.iter().position(|i| i == target)),
     };
-    let in_public_env = match &syntax.in_public_env {
-        None => None,
-        Some(target) if !ids.contains(target) => {
-            return Err(invalid(
-                file,
-                None,
-                &id,
-                format!("in_public_env names unknown rule {target}"),
-            ));
-        }
-        Some(target) => enabled.iter().position(|i| i == target),
-    };
+    let in_bundle = promotion("in_bundle", &syntax.in_bundle)?;
+    let in_public_env = promotion("in_public_env", &syntax.in_public_env)?;
     Ok(Rule {
         id,
         name: syntax.name,

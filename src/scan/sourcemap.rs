@@ -186,34 +186,31 @@ impl Json<'_> {
     /// `{ "key": value, … }`: calls `value(self, key)` with the reader at each value, which
     /// it must consume.
     fn object(&mut self, mut value: impl FnMut(&mut Self, &[u8]) -> Option<()>) -> Option<()> {
-        self.expect(b'{')?;
-        self.skip_ws();
-        if self.peek() == Some(b'}') {
-            self.at += 1;
-            return Some(());
-        }
-        loop {
-            self.skip_ws();
-            let (a, b) = self.string()?;
-            self.skip_ws();
-            self.expect(b':')?;
-            self.skip_ws();
-            let bytes = self.bytes;
-            value(self, &bytes[a..b])?;
-            self.skip_ws();
-            match self.next()? {
-                b',' => continue,
-                b'}' => return Some(()),
-                _ => return None,
-            }
-        }
+        self.sequence(b'{', b'}', |json| {
+            let (a, b) = json.string()?;
+            json.skip_ws();
+            json.expect(b':')?;
+            json.skip_ws();
+            let bytes = json.bytes;
+            value(json, &bytes[a..b])
+        })
     }
 
     /// `[ value, … ]`: calls `item(self)` with the reader at each item, which it must consume.
-    fn array(&mut self, mut item: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
-        self.expect(b'[')?;
+    fn array(&mut self, item: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
+        self.sequence(b'[', b']', item)
+    }
+
+    /// `open item, item … close`, the items separated by commas and whitespace.
+    fn sequence(
+        &mut self,
+        open: u8,
+        close: u8,
+        mut item: impl FnMut(&mut Self) -> Option<()>,
+    ) -> Option<()> {
+        self.expect(open)?;
         self.skip_ws();
-        if self.peek() == Some(b']') {
+        if self.peek() == Some(close) {
             self.at += 1;
             return Some(());
         }
@@ -223,7 +220,7 @@ impl Json<'_> {
             self.skip_ws();
             match self.next()? {
                 b',' => continue,
-                b']' => return Some(()),
+                b if b == close => return Some(()),
                 _ => return None,
             }
         }

@@ -250,7 +250,7 @@ fn special_kind(file_type: &FileType) -> &'static str {
 /// does not exist) holds nothing to scan, so it is a warning; anything else may hide a
 /// secret that went unread, so it is an error.
 fn report_walk_error(error: &ignore::Error, following: bool) {
-    match dead_link(error).filter(|_| following) {
+    match following.then(|| dead_link(error)).flatten() {
         Some((path, why)) => warn!("{path}: not followed: {why}"),
         None => err!("{}", describe(error)),
     }
