@@ -100,19 +100,22 @@ pub struct IgnoreFile {
 impl IgnoreFile {
     /// Loads `path` (`explicit`), or `.viscanignore` in `root` if it exists.
     pub fn discover(explicit: Option<&Path>, root: &Path) -> anyhow::Result<Option<IgnoreFile>> {
-        let path = match explicit {
-            Some(path) => path.to_path_buf(),
-            None => {
-                let default = root.join(IGNORE_FILE);
-                if !default.is_file() {
-                    return Ok(None);
-                }
-                default
+        if let Some(path) = explicit {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read ignore file {}", path.display()))?;
+            return IgnoreFile::parse(path, &text, root).map(Some);
+        }
+        // Named by the scanned tree: one that cannot be read safely is not applied (which can
+        // only show more findings), with a warning.
+        let path = root.join(IGNORE_FILE);
+        match crate::config::read_tree_text(root, &path, "ignore file") {
+            Ok(Some(text)) => IgnoreFile::parse(&path, &text, root).map(Some),
+            Ok(None) => Ok(None),
+            Err(error) => {
+                crate::warn!("{error:#}; it is not applied");
+                Ok(None)
             }
-        };
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("cannot read ignore file {}", path.display()))?;
-        IgnoreFile::parse(&path, &text, root).map(Some)
+        }
     }
 
     /// Parses ignore-file `text`; globs are relative to `root`.

@@ -14,10 +14,87 @@ pub struct Blob {
 }
 
 impl Blob {
-    /// Whether the content looks binary: a NUL byte in the first 8 KiB, unless it is UTF-16
-    /// text (see [`utf16_order`]).
+    /// Whether the content is read as a binary: see [`Encoding::of`].
     pub fn looks_binary(bytes: &[u8]) -> bool {
-        memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_some() && utf16_order(bytes).is_none()
+        Encoding::of(bytes) == Encoding::Binary
+    }
+}
+
+/// How the scanner reads a blob's bytes. A NUL byte alone does not make a file binary: a
+/// bundle starting `/*\0*/` still runs in Node and a `.env` with one NUL still loads, so a
+/// few NULs in text are read as spaces; a real binary (an executable, an app package,
+/// Hermes bytecode) still holds string tables where keys sit, so its printable runs are
+/// scanned, like `strings`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    /// Text as it is (UTF-8, Latin-1, anything without NULs).
+    Text,
+    /// UTF-16 text (see [`utf16_order`]).
+    Utf16(Utf16),
+    /// Text with a few NUL bytes: NULs and other control bytes (bar tab, newline, carriage
+    /// return, form feed) are at most one in [`NUL_TEXT_RATIO`] of the first 8 KiB (of 1 KiB
+    /// for shorter files). NULs are read as spaces.
+    TextWithNuls,
+    /// Anything else with a NUL in the first 8 KiB: only printable ASCII runs of at least
+    /// [`MIN_STRING_LEN`] bytes are scanned.
+    Binary,
+}
+
+/// Text with NULs keeps at most one NUL or other control byte in this many bytes.
+pub const NUL_TEXT_RATIO: usize = 64;
+/// The shortest printable run scanned in a binary (as `strings -n 8`).
+pub const MIN_STRING_LEN: usize = 8;
+
+impl Encoding {
+    /// Classifies `bytes` by their first 8 KiB.
+    pub fn of(bytes: &[u8]) -> Encoding {
+        let head = &bytes[..bytes.len().min(8192)];
+        if memchr::memchr(0, head).is_none() {
+            return Encoding::Text;
+        }
+        if let Some(order) = utf16_order(bytes) {
+            return Encoding::Utf16(order);
+        }
+        let controls = head
+            .iter()
+            .filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0C))
+            .count();
+        // Short files get the allowance of a 1 KiB one: a one-line `.env` with a NUL is text.
+        if controls * NUL_TEXT_RATIO <= head.len().max(1024) {
+            Encoding::TextWithNuls
+        } else {
+            Encoding::Binary
+        }
+    }
+}
+
+/// `bytes` with every NUL turned into a space, into `out` (offsets are kept).
+pub fn nuls_as_spaces(bytes: &[u8], out: &mut Vec<u8>) {
+    out.clear();
+    out.extend(bytes.iter().map(|&b| if b == 0 { b' ' } else { b }));
+}
+
+/// The printable strings of a binary, in place: `out` gets `bytes` with every byte outside a
+/// run of at least [`MIN_STRING_LEN`] printable ASCII characters (or tabs) turned into a
+/// space, except newlines, which stay: offsets and line numbers are those of the file (git
+/// counts a binary's lines the same way, so the hook's added-lines filter still applies).
+pub fn printable_strings(bytes: &[u8], out: &mut Vec<u8>) {
+    out.clear();
+    out.extend(bytes.iter().map(|&b| if b == b'\n' { b'\n' } else { b' ' }));
+    let printable = |b: u8| matches!(b, b'\t' | 0x20..=0x7E);
+    let mut i = 0;
+    while i < bytes.len() {
+        if !printable(bytes[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && printable(bytes[i]) {
+            i += 1;
+        }
+        if i - start >= MIN_STRING_LEN {
+            out[start..i].copy_from_slice(&bytes[start..i]);
+        }
     }
 }
 
@@ -223,15 +300,48 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_few_nuls_do_not_make_a_file_binary() {
+        let bundle = format!("/*\0*/{}", "var a=1;\n".repeat(20));
+        assert_eq!(Encoding::of(bundle.as_bytes()), Encoding::TextWithNuls);
+        assert_eq!(Encoding::of(b"# \0\nKEY=value\n"), Encoding::TextWithNuls);
+        let env = format!("# \0\n{}", "KEY=value\n".repeat(8));
+        assert_eq!(Encoding::of(env.as_bytes()), Encoding::TextWithNuls);
+        assert_eq!(Encoding::of(b"plain"), Encoding::Text);
+        let mut out = Vec::new();
+        nuls_as_spaces(b"a\0b", &mut out);
+        assert_eq!(out, b"a b");
+    }
+
+    #[test]
+    fn binaries_keep_their_printable_strings() {
+        let mut out = Vec::new();
+        printable_strings(b"\x7fELF\0\0short\0a long string\x01\x02tiny", &mut out);
+        assert_eq!(out, b"            a long string      ");
+        printable_strings(b"\x01\nVOICEINFRA_KEY=x\x02\n", &mut out);
+        assert_eq!(out, b" \nVOICEINFRA_KEY=x \n");
+    }
+
+    #[test]
     fn binary_detection_spares_utf16() {
-        assert!(Blob::looks_binary(b"\x7fELF\x02\x01\0\0"));
+        // A real binary: far more control bytes than text with a stray NUL.
+        let elf: Vec<u8> = b"\x7fELF\x02\x01\0\0"
+            .iter()
+            .copied()
+            .cycle()
+            .take(4096)
+            .collect();
+        assert!(Blob::looks_binary(&elf));
         assert!(!Blob::looks_binary(b"plain text"));
         assert!(!Blob::looks_binary(b"\xff\xfek\0e\0y\0"));
         assert!(!Blob::looks_binary(b"k\0e\0y\0=\0v\0\r\0\n\0"));
         assert!(!Blob::looks_binary(b"\0k\0e\0y\0=\0v"));
-        assert!(Blob::looks_binary(
-            b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\x01\0"
-        ));
+        let png: Vec<u8> = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\x01\0"
+            .iter()
+            .copied()
+            .cycle()
+            .take(4096)
+            .collect();
+        assert!(Blob::looks_binary(&png));
     }
 
     #[test]

@@ -31,8 +31,10 @@ use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
+use crate::blob::{quote_path, raw_bytes};
 use crate::rules::syntax::RuleSyntax;
 use crate::rules::{RuleOptions, RuleSource, line_of};
+use crate::tree_file;
 
 /// The file name looked for at the scanned root.
 pub const DEFAULT_FILE: &str = ".viscan.toml";
@@ -123,26 +125,25 @@ impl Config {
         let from_env = std::env::var_os(ENV_VAR)
             .filter(|v| !v.is_empty())
             .map(PathBuf::from);
-        let path = match explicit.map(Path::to_path_buf).or(from_env) {
-            Some(path) => path,
-            None => {
-                let default = root.join(DEFAULT_FILE);
-                if !default.is_file() {
-                    return Ok(Config::default());
-                }
-                default
-            }
-        };
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("cannot read config file {}", path.display()))?;
-        Config::parse(&path, text)
+        if let Some(path) = explicit.map(Path::to_path_buf).or(from_env) {
+            // Named by the user: trusted to be what they meant.
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("cannot read config file {}", path.display()))?;
+            return Config::parse(&path, text);
+        }
+        // Named by the scanned tree: read only if it is a regular file inside it.
+        let path = root.join(DEFAULT_FILE);
+        match read_tree_text(root, &path, "config file")? {
+            Some(text) => Config::parse(&path, text),
+            None => Ok(Config::default()),
+        }
     }
 
     /// Parses and checks config `text` read from `path`.
     pub fn parse(path: &Path, text: String) -> anyhow::Result<Config> {
         let name = path.display().to_string();
-        let syntax: ConfigSyntax =
-            toml::from_str(&text).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+        let syntax: ConfigSyntax = toml::from_str(&text)
+            .map_err(|e| anyhow::anyhow!("{}", describe_toml_error(&name, &text, &e)))?;
         let allow_values = syntax
             .allowlist
             .values
@@ -244,6 +245,85 @@ impl Config {
     }
 }
 
+/// Reads a text file the scanned tree names (`.viscan.toml`, `.viscanignore`) through
+/// [`tree_file::read`]: `None` when there is none; an error that names the path and the reason
+/// (never the content) when it is a symlink, not a regular file, outside `root`, over
+/// [`tree_file::CONFIG_CAP`] or not UTF-8.
+pub fn read_tree_text(root: &Path, path: &Path, what: &str) -> anyhow::Result<Option<String>> {
+    let shown = || quote_path(&raw_bytes(path));
+    match tree_file::read(root, path, tree_file::CONFIG_CAP) {
+        Ok(None) => Ok(None),
+        Ok(Some(bytes)) => String::from_utf8(bytes)
+            .map(Some)
+            .map_err(|_| anyhow::anyhow!("{}: {what} is not UTF-8 text", shown())),
+        Err(refusal) => bail!("{}: refusing to read this {what}: {refusal}", shown()),
+    }
+}
+
+/// A TOML error as `file:line:column: message`, without the offending line: the file may not
+/// be a config at all (a symlink to a credentials file, say), and the error must not print
+/// what it holds. Quoted values in the message are elided and the rest escaped for a terminal.
+pub fn describe_toml_error(name: &str, text: &str, error: &toml::de::Error) -> String {
+    let place = match error.span() {
+        Some(span) => {
+            let line = line_of(text, span.start);
+            let line_start = text[..span.start.min(text.len())]
+                .rfind('\n')
+                .map_or(0, |i| i + 1);
+            let column = text
+                .get(line_start..span.start.min(text.len()))
+                .map_or(1, |s| s.chars().count() + 1);
+            format!("{name}:{line}:{column}")
+        }
+        None => name.to_string(),
+    };
+    format!("{place}: {}", content_free(error.message()))
+}
+
+/// `message` with quoted values (`"…"`, `'…'`) elided, names in backticks cut to 40
+/// characters, control characters escaped and at most 200 characters in all.
+fn content_free(message: &str) -> String {
+    let mut out = String::new();
+    let mut chars = message.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' | '\'' => {
+                // Skip to the matching quote: the value may be a secret.
+                for inner in chars.by_ref() {
+                    if inner == c {
+                        break;
+                    }
+                }
+                out.push(c);
+                out.push('…');
+                out.push(c);
+            }
+            '`' => {
+                let name: String = chars.by_ref().take_while(|&inner| inner != '`').collect();
+                out.push('`');
+                if name.chars().count() > 40 {
+                    out.extend(name.chars().take(40));
+                    out.push('…');
+                } else {
+                    out.push_str(&name);
+                }
+                out.push('`');
+            }
+            c if c.is_control() || is_bidi(c) => out.extend(c.escape_default()),
+            c => out.push(c),
+        }
+        if out.chars().count() > 200 {
+            out.push('…');
+            break;
+        }
+    }
+    out
+}
+
+fn is_bidi(c: char) -> bool {
+    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}')
+}
+
 /// `--max-file-size` when neither flag nor config sets it.
 pub const DEFAULT_MAX_FILE_SIZE: &str = "100M";
 
@@ -290,7 +370,7 @@ mod tests {
         let err = parse("[scan]\nmax_file_size = \"1M\"\nbogus = 1\n").unwrap_err();
         let text = format!("{err:#}");
         assert!(
-            text.contains("cfg.toml") && text.contains("line 3") && text.contains("bogus"),
+            text.starts_with("cfg.toml:3:1: ") && text.contains("unknown field `bogus`"),
             "{text}"
         );
         let err = parse("[allowlist]\nvalues = [\n  'ok',\n  '(unclosed',\n]\n").unwrap_err();

@@ -242,6 +242,8 @@ pub struct Finding {
     /// The browser-public environment variable that exposes the key (`NEXT_PUBLIC_…`), for
     /// findings of the public-env rule.
     pub public_env: Option<String>,
+    /// Found in a binary file's printable strings (see [`crate::blob::Encoding::Binary`]).
+    pub binary: bool,
 }
 
 /// A position in an original source file named by a source map.

@@ -18,6 +18,7 @@ pub mod rules;
 pub mod scan;
 pub mod source;
 pub mod time;
+pub mod tree_file;
 
 pub use app::{Command, OutputSettings, ScanSettings, Settings, run};
 pub use exit::ExitStatus;

@@ -116,6 +116,7 @@ pub(super) fn run(ctx: &Run<'_>, settings: &HistorySettings) -> anyhow::Result<E
         num_files: stats.num_blobs,
         num_commits: Some(index.num_commits),
         num_bytes: stats.num_bytes,
+        num_binary: stats.num_binary,
         ..Summary::default()
     };
     ctx.finish(findings, summary, unused_markers)
@@ -212,7 +213,6 @@ pub(super) fn read_git_blob(
 ) -> bool {
     match reader.read(id, max_size, buf) {
         Ok(Ok(())) => true,
-        Ok(Err(Skipped::Binary)) => false,
         Ok(Err(Skipped::TooLarge(size))) => {
             crate::warn!(
                 "{} (blob {id}): skipped: {size} bytes is over --max-file-size ({max_size} bytes)",

@@ -402,7 +402,7 @@ fn run_scan(ctx: &Run<'_>, scan: &ScanSettings) -> anyhow::Result<ExitStatus> {
     // A bundle's source map sits beside it: read it to say which original file holds a key.
     let max_map_size = ctx.max_file_size;
     let map_loader = move |origin: &Origin, reference: &str| {
-        fs_source::read_source_map(&origin.path, reference, max_map_size)
+        fs_source::read_source_map(origin, reference, max_map_size)
     };
     let progress = progress::spinner(
         ctx.output.quiet,
@@ -465,7 +465,7 @@ fn run_scan(ctx: &Run<'_>, scan: &ScanSettings) -> anyhow::Result<ExitStatus> {
         num_files,
         num_commits: None,
         num_bytes: stats.num_bytes,
-        num_skipped_binary: fs_report.num_skipped_binary,
+        num_binary: stats.num_binary,
         num_skipped_large,
         ignored_build_dirs: fs_report
             .ignored_build_dirs

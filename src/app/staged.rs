@@ -43,6 +43,7 @@ pub(super) fn run(ctx: &Run<'_>, settings: &StagedSettings) -> anyhow::Result<Ex
     let summary = Summary {
         num_files: worker.stats.num_blobs,
         num_bytes: worker.stats.num_bytes,
+        num_binary: worker.stats.num_binary,
         ..Summary::default()
     };
     let status = ctx.finish(

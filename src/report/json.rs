@@ -11,7 +11,8 @@
 //!   "summary": {
 //!     "findings": 3, "files": 120, "bytes": 52311,
 //!     "commits": 40,                          history only; "files" then counts unique blobs
-//!     "skipped_binary": 2, "skipped_large": 0, "errors": false,
+//!     "binary": 2, "skipped_large": 0, "errors": false,   binary: files read as binaries
+//!                                             (only their printable strings scanned)
 //!     "elapsed_seconds": 0.012, "ignored_build_dirs": ["dist"],
 //!     "suppressed": { "inline": 1, "ignore_file": 0, "allowlist": 0, "baseline": 2 }
 //!   }
@@ -45,6 +46,8 @@
 //!                                             are then the map's), or of a key in a bundle with a
 //!                                             source map (inline, or found beside it)
 //!   "public_env": "NEXT_PUBLIC_VOICEINFRA_API_KEY",  only for public-env findings: the variable
+//!   "binary": true,                           only when found in a binary file's printable
+//!                                             strings (line/column count in those strings)
 //!   "commit": "9fceb02…", "author_name": "…",  history only: the commit that first introduced
 //!   "author_email": "…", "date": "ISO 8601",  this blob at this path, and its author
 //!   "present_at_head": false,                 history only: is the same secret in HEAD's tree
@@ -86,6 +89,8 @@ struct JsonFinding<'a> {
     original_column: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     public_env: Option<&'a str>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    binary: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     commit: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -125,6 +130,7 @@ impl<'a> JsonFinding<'a> {
             original_line: finding.original.as_ref().map(|o| o.line),
             original_column: finding.original.as_ref().map(|o| o.column),
             public_env: finding.public_env.as_deref(),
+            binary: finding.binary,
             commit: finding.origin.commit.as_ref().map(|c| c.id.as_str()),
             author_name: finding
                 .origin
@@ -151,7 +157,7 @@ struct JsonSummary<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     commits: Option<u64>,
     bytes: u64,
-    skipped_binary: u64,
+    binary: u64,
     skipped_large: u64,
     errors: bool,
     elapsed_seconds: f64,
@@ -181,7 +187,7 @@ pub fn write(input: &ReportInput<'_>, out: &mut dyn Write) -> io::Result<()> {
             files: summary.num_files,
             commits: summary.num_commits,
             bytes: summary.num_bytes,
-            skipped_binary: summary.num_skipped_binary,
+            binary: summary.num_binary,
             skipped_large: summary.num_skipped_large,
             errors: summary.had_errors,
             elapsed_seconds: (summary.elapsed.as_secs_f64() * 1000.0).round() / 1000.0,

@@ -39,8 +39,8 @@ pub struct Summary {
     pub num_commits: Option<u64>,
     /// Bytes scanned.
     pub num_bytes: u64,
-    /// Files skipped as binary.
-    pub num_skipped_binary: u64,
+    /// Binary files (or blobs) of which only printable strings were scanned.
+    pub num_binary: u64,
     /// Files skipped as too large.
     pub num_skipped_large: u64,
     /// Whether something could not be read (the run exits 2).

@@ -339,6 +339,9 @@ fn result(finding: &Finding, rules: &[&Rule], show_secrets: bool) -> SarifResult
     );
     extra.insert("severity".to_string(), json!(finding.severity.as_str()));
     extra.insert("inBundle".to_string(), json!(finding.in_bundle));
+    if finding.binary {
+        extra.insert("binary".to_string(), json!(true));
+    }
     if let Some(via) = &finding.via_rule {
         extra.insert("viaRule".to_string(), json!(via));
     }

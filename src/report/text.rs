@@ -109,6 +109,22 @@ pub fn write(input: &ReportInput<'_>, out: &mut dyn Write) -> io::Result<()> {
         .collect();
         writeln!(out, "hidden: {}", parts.join(", "))?;
     }
+    if summary.num_skipped_large > 0 {
+        writeln!(
+            out,
+            "skipped: {} {} over --max-file-size (see the warnings above)",
+            summary.num_skipped_large,
+            plural(summary.num_skipped_large, "file")
+        )?;
+    }
+    if summary.num_binary > 0 {
+        writeln!(
+            out,
+            "binary: {} {} read as binary: only their printable strings were scanned",
+            summary.num_binary,
+            plural(summary.num_binary, "file")
+        )?;
+    }
     for dir in &summary.ignored_build_dirs {
         writeln!(
             out,

@@ -20,7 +20,7 @@ pub mod sourcemap;
 pub mod text;
 pub mod value;
 
-use crate::blob::{Blob, Origin, Utf16};
+use crate::blob::{Blob, Encoding, Origin, Utf16};
 use crate::finding::{Finding, Fingerprint, Location, OriginalLocation, Secret};
 use crate::rules::{Pattern, Rule, RuleKind, RuleSet, Scope};
 use context::{HaystackFacts, MatchSite};
@@ -55,6 +55,8 @@ pub struct ScanStats {
     pub num_bytes: u64,
     /// Blobs in which at least one rule ran past the prefilter.
     pub num_blobs_matched_keywords: u64,
+    /// Binary blobs, of which only printable strings were scanned.
+    pub num_binary: u64,
 }
 
 impl ScanStats {
@@ -63,6 +65,7 @@ impl ScanStats {
         self.num_blobs += other.num_blobs;
         self.num_bytes += other.num_bytes;
         self.num_blobs_matched_keywords += other.num_blobs_matched_keywords;
+        self.num_binary += other.num_binary;
     }
 }
 
@@ -143,6 +146,9 @@ struct Match {
     decoded: Vec<&'static str>,
     original: Option<OriginalLocation>,
     public_env: Option<String>,
+    /// For a secret in a source map's `sourcesContent`: the allow marker judged on its own
+    /// original source and line (a marker elsewhere in the map's one JSON line never counts).
+    source_marker: Option<Option<&'static str>>,
 }
 
 /// What the views of one blob may still hold (see [`decode::MAX_VIEW_BYTES`]).
@@ -204,13 +210,40 @@ impl Worker<'_> {
         self.stats.num_blobs += 1;
         self.stats.num_bytes += blob.bytes.len() as u64;
         let mut decoded = std::mem::take(&mut self.decoded);
-        let utf16 = text::decode_utf16(&blob.bytes, &mut decoded);
-        let text: &[u8] = if utf16.is_some() {
-            &decoded
-        } else {
-            &blob.bytes
+        let encoding = Encoding::of(&blob.bytes);
+        let (text, utf16): (&[u8], _) = match encoding {
+            Encoding::Text => (&blob.bytes, None),
+            Encoding::Utf16(_) => {
+                let utf16 = text::decode_utf16(&blob.bytes, &mut decoded);
+                (&decoded, utf16)
+            }
+            Encoding::TextWithNuls => {
+                crate::blob::nuls_as_spaces(&blob.bytes, &mut decoded);
+                (&decoded, None)
+            }
+            Encoding::Binary => {
+                self.stats.num_binary += 1;
+                // Keywords are printable: a binary without one in its raw bytes has none in
+                // its strings either, so most binaries cost one prefilter pass.
+                if !self.scanner.prefilter.candidates(
+                    &blob.bytes,
+                    &mut self.candidates,
+                    &mut self.seen_keywords,
+                ) {
+                    self.decoded = decoded;
+                    return;
+                }
+                crate::blob::printable_strings(&blob.bytes, &mut decoded);
+                (&decoded, None)
+            }
         };
+        let first_new = out.len();
         self.scan_text(blob, text, utf16, out);
+        if encoding == Encoding::Binary {
+            for finding in &mut out[first_new..] {
+                finding.binary = true;
+            }
+        }
         self.decoded = decoded;
     }
 
@@ -228,13 +261,21 @@ impl Worker<'_> {
         // Unused allow markers are only listed with --verbose: keep that search off the hot path.
         let has_markers = self.scanner.track_unused_markers && marker::mentions_marker(text);
         let first_new = out.len();
-        if any_rule {
+        // A Kubernetes Secret hides its values in base64: decode it even when its plain text
+        // names no VoiceInfra keyword (the decoded names are the context).
+        if any_rule || self.is_k8s_secret(blob, text) {
             self.stats.num_blobs_matched_keywords += 1;
             self.find_all(blob, text, utf16, out);
         }
         if has_markers {
             self.note_unused_markers(blob, text, &out[first_new..]);
         }
+    }
+
+    fn is_k8s_secret(&self, blob: &Blob, text: &[u8]) -> bool {
+        let name = blob.origin.within_root.file_name().unwrap_or_default();
+        let name = name.to_string_lossy().to_ascii_lowercase();
+        decode::is_k8s_secret(&name, text)
     }
 
     /// Lines allowed by a marker where no finding is, for `--verbose`.
@@ -581,6 +622,7 @@ impl Worker<'_> {
                     decoded: utf16.map(Utf16::as_str).into_iter().collect(),
                     original: None,
                     public_env,
+                    source_marker: None,
                 });
                 continue;
             };
@@ -600,6 +642,7 @@ impl Worker<'_> {
             }
             let mut levels: Vec<Vec<&'static str>> = Vec::new();
             let mut original = None;
+            let mut source_marker = None;
             let (mut view, mut span, mut touched) = (first, found.span, touched);
             loop {
                 let current = &views[view];
@@ -625,6 +668,7 @@ impl Worker<'_> {
                         line,
                         column,
                     });
+                    source_marker = Some(marker::allowing(&current.bytes, lines, span));
                 }
                 let parent_bytes = match current.parent {
                     None => text,
@@ -656,6 +700,7 @@ impl Worker<'_> {
                 decoded,
                 original,
                 public_env,
+                source_marker,
             });
         }
     }
@@ -1006,10 +1051,13 @@ fn make_finding(
         snippet_raw,
         in_bundle,
         present_at_head: None,
-        allow_marker: marker::allowing(text, places.index, (m.start, m.end)),
+        allow_marker: m
+            .source_marker
+            .unwrap_or_else(|| marker::allowing(text, places.index, (m.start, m.end))),
         decoded: m.decoded.clone(),
         original: m.original.clone(),
         public_env,
+        binary: false,
     }
 }
 

@@ -1,7 +1,7 @@
 //! Files source: a parallel walk with `ignore` (the walker ripgrep uses). Each walker thread owns
 //! one visitor (and so one scan worker) and one reusable read buffer. Hidden files are scanned
 //! (`.env`, `.github/`), `.git/` is not, symlinks are not followed (unless `--follow`: then
-//! loops and broken links are warnings), binary and oversized files
+//! loops and broken links are warnings), oversized files
 //! are skipped, and unreadable paths are reported without stopping the walk.
 //!
 //! Hostile trees are expected: only regular files are ever opened during the walk, and with
@@ -20,6 +20,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use ignore::{WalkBuilder, WalkState};
 
 use crate::blob::{Blob, Origin, quote_path, raw_bytes};
+use crate::tree_file;
 use crate::{err, warn};
 
 /// Build-output folders where browser-bound keys end up; usually git-ignored.
@@ -45,8 +46,6 @@ pub struct FsOptions {
 pub struct FsReport {
     /// Files read and handed to the visitor.
     pub num_files: u64,
-    /// Files skipped as binary.
-    pub num_skipped_binary: u64,
     /// Files skipped for exceeding the size limit.
     pub num_skipped_large: u64,
     /// Build-output folders directly under a root that ignore rules kept out of the scan.
@@ -56,7 +55,6 @@ pub struct FsReport {
 #[derive(Default)]
 struct Counters {
     num_files: AtomicU64,
-    num_skipped_binary: AtomicU64,
     num_skipped_large: AtomicU64,
     visited_build_dirs: Mutex<Vec<PathBuf>>,
 }
@@ -164,7 +162,6 @@ where
     let visited = counters.visited_build_dirs.into_inner().unwrap_or_default();
     FsReport {
         num_files: counters.num_files.into_inner(),
-        num_skipped_binary: counters.num_skipped_binary.into_inner(),
         num_skipped_large: counters.num_skipped_large.into_inner(),
         ignored_build_dirs: ignored_build_dirs(&options.roots, &visited),
     }
@@ -310,7 +307,8 @@ fn open_nonblocking(path: &Path) -> io::Result<File> {
     options.open(path)
 }
 
-/// Reads `path` into `buf` unless it is too large, unreadable or binary.
+/// Reads `path` into `buf` unless it is too large or unreadable (binaries are read too: the
+/// scanner reads their printable strings).
 fn read_file(path: &Path, max_size: u64, buf: &mut Vec<u8>, counters: &Counters) -> bool {
     let shown = || quote_path(&raw_bytes(path));
     let file = match open_nonblocking(path) {
@@ -368,19 +366,17 @@ fn read_file(path: &Path, max_size: u64, buf: &mut Vec<u8>, counters: &Counters)
         counters.num_skipped_large.fetch_add(1, Ordering::Relaxed);
         return false;
     }
-    if Blob::looks_binary(buf) {
-        counters.num_skipped_binary.fetch_add(1, Ordering::Relaxed);
-        return false;
-    }
     true
 }
 
-/// Reads the source map `reference` refers to, relative to the bundle at `bundle`: the
+/// Reads the source map `reference` refers to, relative to the bundle at `origin`: the
 /// `sourceMappingURL` of the bundle (`app.js.map`, `../maps/app.js.map`, with any `?query` or
-/// `#fragment` dropped) or the conventional `NAME.js.map`. URLs with a scheme, absolute paths,
-/// and files that are missing, not regular or over `max_size` give `None`, quietly: a bundle
-/// without its map is normal.
-pub fn read_source_map(bundle: &Path, reference: &str, max_size: u64) -> Option<Vec<u8>> {
+/// `#fragment` dropped) or the conventional `NAME.js.map`. URLs with a scheme, absolute paths
+/// and missing files give `None`, quietly: a bundle without its map is normal. The bundle is
+/// untrusted, so the map is read through [`tree_file::read`]: a reference that leaves the
+/// scanned root, a symlink, a FIFO or device, or a map over `max_size` is refused with a
+/// warning that names the bundle and the reason.
+pub fn read_source_map(origin: &Origin, reference: &str, max_size: u64) -> Option<Vec<u8>> {
     let reference = reference.split(['?', '#']).next().unwrap_or(reference);
     if reference.is_empty()
         || reference.contains(':')
@@ -389,18 +385,27 @@ pub fn read_source_map(bundle: &Path, reference: &str, max_size: u64) -> Option<
     {
         return None;
     }
+    let bundle = &origin.path;
     let path = bundle.parent()?.join(percent_decoded(reference));
-    let meta = std::fs::metadata(&path).ok()?;
-    if !meta.is_file() || meta.len() > max_size {
-        return None;
+    // The scanned root: the bundle's path less its path within the root.
+    let depth = origin.within_root.components().count();
+    let root = bundle.ancestors().nth(depth.max(1))?;
+    let root = if root.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        root
+    };
+    match tree_file::read(root, &path, max_size) {
+        Ok(bytes) => bytes,
+        Err(refusal) => {
+            warn!(
+                "{}: source map {} not read: {refusal}",
+                origin.quoted_path(),
+                quote_path(reference.as_bytes())
+            );
+            None
+        }
     }
-    let mut bytes = Vec::new();
-    File::open(&path)
-        .ok()?
-        .take(max_size)
-        .read_to_end(&mut bytes)
-        .ok()?;
-    Some(bytes)
 }
 
 /// `%20` and friends in a relative URL, as file names.

@@ -764,7 +764,7 @@ fn utf16_without_a_bom_is_decoded_in_both_byte_orders() {
     dir.write("config/legacy.ini", utf16(&ini, true));
     let (code, report) = dir.scan_json(&[]);
     assert_eq!(code, 1);
-    assert_eq!(report["summary"]["skipped_binary"], 0);
+    assert_eq!(report["summary"]["binary"], 0);
     let f = only_at(&report, "scripts/setup.ps1");
     assert_eq!(f["rule_id"], ASSIGN);
     assert_eq!(decoded(f), ["utf-16le"]);

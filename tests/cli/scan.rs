@@ -170,29 +170,51 @@ fn ignored_build_output_is_mentioned_with_the_command_to_scan_it() {
 }
 
 #[test]
-fn binary_files_are_skipped_and_utf16_is_decoded() {
+fn binary_files_have_their_strings_scanned_and_utf16_is_decoded() {
     let mut keys = Keygen::new(6);
     let (a, b) = (keys.key(32), keys.key(32));
     let dir = TestDir::new();
+    // An executable: code bytes full of control characters, then a string table.
+    let code: Vec<u8> = (0u32..6000).map(|i| (i * 37 % 251) as u8).collect();
     let mut binary = b"\x7fELF\x02\x01\x01\0\0\0".to_vec();
-    binary.extend_from_slice(format!("VOICEINFRA_API_KEY={a}\n").as_bytes());
-    dir.write("bin/tool", binary);
+    binary.extend_from_slice(&code);
+    binary.extend_from_slice(format!("\0VOICEINFRA_API_KEY={a}\0usage: tool\0").as_bytes());
+    binary.extend_from_slice(&code);
+    dir.write("bin/tool", &binary);
+    // Lines and columns are the file's own: newline bytes count, every other byte is a column.
+    let at = binary
+        .windows(a.len())
+        .position(|w| w == a.as_bytes())
+        .expect("key in binary");
+    let line = binary[..at].iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+    let line_start = binary[..at]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    // Another binary with no key in it.
+    dir.write("bin/other", &code);
     let mut utf16 = vec![0xFF, 0xFE];
     for unit in format!("# settings\r\nVOICEINFRA_API_KEY={b}\r\n").encode_utf16() {
         utf16.extend_from_slice(&unit.to_le_bytes());
     }
     dir.write("config/settings.ini", utf16);
     let (_, report) = dir.scan_json(&[]);
+    let assign = "voiceinfra.api-key.assignment".to_string();
     assert_eq!(
         hits(&report),
-        vec![(
-            "config/settings.ini".into(),
-            2,
-            "voiceinfra.api-key.assignment".into()
-        )]
+        vec![
+            ("bin/tool".into(), line, assign.clone()),
+            ("config/settings.ini".into(), 2, assign)
+        ]
     );
-    assert_eq!(report["findings"][0]["column"], 20);
-    assert_eq!(report["summary"]["skipped_binary"], 1);
+    assert_eq!(report["findings"][0]["binary"], true);
+    assert_eq!(
+        report["findings"][0]["column"],
+        (at - line_start + 1) as u64
+    );
+    assert!(report["findings"][1].get("binary").is_none());
+    assert_eq!(report["findings"][1]["column"], 20);
+    assert_eq!(report["summary"]["binary"], 2);
 }
 
 #[test]

@@ -186,7 +186,7 @@ fn config_errors_name_the_file_the_line_and_the_key() {
     let dir = TestDir::new();
     dir.write("a.txt", "hello\n");
     let cases: &[(&str, &str)] = &[
-        ("[scan]\nmax_file_sise = \"1M\"\n", "line 2"),
+        ("[scan]\nmax_file_sise = \"1M\"\n", "cfg.toml:2:1: "),
         (
             "[scan]\nmax_file_sise = \"1M\"\n",
             "unknown field `max_file_sise`",

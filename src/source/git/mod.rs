@@ -526,8 +526,6 @@ pub struct BlobReader {
 pub enum Skipped {
     /// Larger than the size limit.
     TooLarge(usize),
-    /// Binary content.
-    Binary,
 }
 
 impl BlobReader {
@@ -538,7 +536,7 @@ impl BlobReader {
         })
     }
 
-    /// Copies blob `id` into `buf`, unless it is over `max_size` or binary.
+    /// Copies blob `id` into `buf`, unless it is over `max_size`.
     pub fn read(
         &self,
         id: Oid,
@@ -549,9 +547,6 @@ impl BlobReader {
         let content = blob.content();
         if content.len() as u64 > max_size {
             return Ok(Err(Skipped::TooLarge(content.len())));
-        }
-        if crate::blob::Blob::looks_binary(content) {
-            return Ok(Err(Skipped::Binary));
         }
         buf.clear();
         buf.extend_from_slice(content);

@@ -251,7 +251,8 @@ fn added_lines(repo: &Repository, old: Option<Oid>, new: Oid) -> Result<Vec<u32>
     };
     let old_blob = repo.find_blob(old)?;
     let mut options = DiffOptions::new();
-    options.context_lines(0);
+    // Binaries too: the scanner reads their strings, and a NUL must not hide a file's lines.
+    options.context_lines(0).force_text(true);
     // An empty path, not none: libgit2 names path-less blobs "file" and then reads the index
     // and .gitattributes to pick a diff driver for that name, which costs more than the diff.
     let no_path = Some(Path::new(""));
@@ -301,7 +302,10 @@ fn libgit2_changes(
         anyhow::anyhow!("failed to read the index: {}{hint}", e.message())
     })?;
     let mut options = DiffOptions::new();
-    options.ignore_submodules(true).context_lines(0);
+    options
+        .ignore_submodules(true)
+        .context_lines(0)
+        .force_text(true);
     let mut diff = repo.diff_tree_to_index(head_tree, Some(&index), Some(&mut options))?;
     diff.find_similar(Some(
         git2::DiffFindOptions::new().renames(true).copies(true),
