@@ -280,8 +280,8 @@ pub fn describe_toml_error(name: &str, text: &str, error: &toml::de::Error) -> S
     format!("{place}: {}", content_free(error.message()))
 }
 
-/// `message` with quoted values (`"…"`, `'…'`) elided, names in backticks cut to 40
-/// characters, control characters escaped and at most 200 characters in all.
+/// `message` with quoted values (`"…"`, `'…'`) elided, names in backticks over 24 characters
+/// redacted to their first 4, control characters escaped and at most 200 characters in all.
 fn content_free(message: &str) -> String {
     let mut out = String::new();
     let mut chars = message.chars().peekable();
@@ -301,9 +301,11 @@ fn content_free(message: &str) -> String {
             '`' => {
                 let name: String = chars.by_ref().take_while(|&inner| inner != '`').collect();
                 out.push('`');
-                if name.chars().count() > 40 {
-                    out.extend(name.chars().take(40));
-                    out.push('…');
+                // A long name may be a value in the wrong place (a credentials file read
+                // as TOML): shown redacted, as secrets are.
+                if name.chars().count() > 24 {
+                    out.extend(name.chars().take(4));
+                    out.push_str("*****");
                 } else {
                     out.push_str(&name);
                 }

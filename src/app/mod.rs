@@ -377,8 +377,20 @@ fn run_scan(ctx: &Run<'_>, scan: &ScanSettings) -> anyhow::Result<ExitStatus> {
         .collect();
 
     let sink = Mutex::new(Collected::default());
+    // Inside a git work tree, what git tracks is scanned even where `.gitignore` matches it.
+    let tracked = if scan.no_ignore {
+        Vec::new()
+    } else {
+        roots
+            .iter()
+            .filter(|root| root.is_dir())
+            .filter_map(|root| crate::source::git::tracked_files(root))
+            .flatten()
+            .collect()
+    };
     let options = FsOptions {
         roots,
+        tracked,
         no_ignore: scan.no_ignore,
         follow_links: scan.follow_links,
         threads: scan.threads,
@@ -467,6 +479,8 @@ fn run_scan(ctx: &Run<'_>, scan: &ScanSettings) -> anyhow::Result<ExitStatus> {
         num_bytes: stats.num_bytes,
         num_binary: stats.num_binary,
         num_skipped_large,
+        num_tracked_ignored: fs_report.num_tracked_ignored,
+        num_tracked_excluded: fs_report.num_tracked_excluded,
         ignored_build_dirs: fs_report
             .ignored_build_dirs
             .iter()

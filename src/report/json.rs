@@ -13,6 +13,9 @@
 //!     "commits": 40,                          history only; "files" then counts unique blobs
 //!     "binary": 2, "skipped_large": 0, "errors": false,   binary: files read as binaries
 //!                                             (only their printable strings scanned)
+//!     "tracked_ignored": 1, "tracked_excluded": 0,  tracked files that .gitignore matched
+//!                                             (scanned anyway), and that .ignore, .viscanignore
+//!                                             or the allowlist kept out
 //!     "elapsed_seconds": 0.012, "ignored_build_dirs": ["dist"],
 //!     "suppressed": { "inline": 1, "ignore_file": 0, "allowlist": 0, "baseline": 2 }
 //!   }
@@ -159,6 +162,8 @@ struct JsonSummary<'a> {
     bytes: u64,
     binary: u64,
     skipped_large: u64,
+    tracked_ignored: u64,
+    tracked_excluded: u64,
     errors: bool,
     elapsed_seconds: f64,
     ignored_build_dirs: &'a [String],
@@ -189,6 +194,8 @@ pub fn write(input: &ReportInput<'_>, out: &mut dyn Write) -> io::Result<()> {
             bytes: summary.num_bytes,
             binary: summary.num_binary,
             skipped_large: summary.num_skipped_large,
+            tracked_ignored: summary.num_tracked_ignored,
+            tracked_excluded: summary.num_tracked_excluded,
             errors: summary.had_errors,
             elapsed_seconds: (summary.elapsed.as_secs_f64() * 1000.0).round() / 1000.0,
             ignored_build_dirs: &summary.ignored_build_dirs,

@@ -47,6 +47,10 @@ pub struct Summary {
     pub had_errors: bool,
     /// Wall time of the scan.
     pub elapsed: Duration,
+    /// Tracked files that `.gitignore` matched, scanned all the same (git keeps them).
+    pub num_tracked_ignored: u64,
+    /// Tracked files that `.ignore` or `.viscanignore` (or an allowlisted path) kept out.
+    pub num_tracked_excluded: u64,
     /// Git-ignored build-output folders the scan did not enter.
     pub ignored_build_dirs: Vec<String>,
     /// Findings dropped by inline markers, the ignore file, the allowlist and the baseline.

@@ -117,6 +117,32 @@ pub fn write(input: &ReportInput<'_>, out: &mut dyn Write) -> io::Result<()> {
             plural(summary.num_skipped_large, "file")
         )?;
     }
+    if summary.num_tracked_ignored > 0 {
+        writeln!(
+            out,
+            "note: {} tracked {} matched by .gitignore {} scanned: git tracks {}",
+            summary.num_tracked_ignored,
+            plural(summary.num_tracked_ignored, "file"),
+            if summary.num_tracked_ignored == 1 {
+                "was"
+            } else {
+                "were"
+            },
+            if summary.num_tracked_ignored == 1 {
+                "it"
+            } else {
+                "them"
+            },
+        )?;
+    }
+    if summary.num_tracked_excluded > 0 {
+        writeln!(
+            out,
+            "excluded: {} tracked {} by .ignore, .viscanignore or the config allowlist",
+            summary.num_tracked_excluded,
+            plural(summary.num_tracked_excluded, "file"),
+        )?;
+    }
     if summary.num_binary > 0 {
         writeln!(
             out,

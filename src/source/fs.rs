@@ -17,6 +17,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use std::collections::{HashMap, HashSet};
+
+use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use ignore::{WalkBuilder, WalkState};
 
 use crate::blob::{Blob, Origin, quote_path, raw_bytes};
@@ -39,6 +42,10 @@ pub struct FsOptions {
     pub threads: usize,
     /// Files larger than this many bytes are skipped with a warning.
     pub max_file_size: u64,
+    /// Files git tracks under the roots (see [`crate::source::git::tracked_files`]): scanned
+    /// even when `.gitignore` matches them, as git itself keeps them; only `.ignore` files and
+    /// the caller's `skip` still exclude them (counted in [`FsReport::num_tracked_excluded`]).
+    pub tracked: Vec<PathBuf>,
 }
 
 /// What the walk saw besides the blobs it handed out.
@@ -50,6 +57,11 @@ pub struct FsReport {
     pub num_skipped_large: u64,
     /// Build-output folders directly under a root that ignore rules kept out of the scan.
     pub ignored_build_dirs: Vec<PathBuf>,
+    /// Tracked files that `.gitignore` matched and that were scanned all the same.
+    pub num_tracked_ignored: u64,
+    /// Tracked files that `.ignore` or the caller's `skip` (`.viscanignore`, allowlisted paths)
+    /// kept out of the scan.
+    pub num_tracked_excluded: u64,
 }
 
 #[derive(Default)]
@@ -57,6 +69,8 @@ struct Counters {
     num_files: AtomicU64,
     num_skipped_large: AtomicU64,
     visited_build_dirs: Mutex<Vec<PathBuf>>,
+    /// Every non-directory entry the walk met, when there are tracked files to check.
+    seen: Mutex<HashSet<PathBuf>>,
 }
 
 /// Walks `options.roots` in parallel. `make_visitor` is called once per walker thread; the
@@ -118,6 +132,11 @@ where
             let Some(file_type) = entry.file_type() else {
                 return WalkState::Continue; // stdin entries never come from here
             };
+            if !options.tracked.is_empty() && !file_type.is_dir() {
+                if let Ok(mut seen) = counters.seen.lock() {
+                    seen.insert(entry.path().to_path_buf());
+                }
+            }
             // What the caller prunes; a path named on the command line is always scanned.
             if entry.depth() > 0
                 && skip(
@@ -159,11 +178,98 @@ where
             WalkState::Continue
         })
     });
+    let seen = std::mem::take(&mut *counters.seen.lock().unwrap_or_else(|e| e.into_inner()));
+    let (num_tracked_ignored, num_tracked_excluded) =
+        scan_tracked_leftovers(options, skip, &seen, &counters, make_visitor);
     let visited = counters.visited_build_dirs.into_inner().unwrap_or_default();
     FsReport {
+        num_tracked_ignored,
+        num_tracked_excluded,
         num_files: counters.num_files.into_inner(),
         num_skipped_large: counters.num_skipped_large.into_inner(),
         ignored_build_dirs: ignored_build_dirs(&options.roots, &visited),
+    }
+}
+
+/// Tracked files the walk never met (ignore rules pruned them): those that only `.gitignore`
+/// (or git's excludes) matched are read and handed to a visitor; those that an `.ignore` file or
+/// `skip` excludes are counted. Returns (scanned, excluded).
+fn scan_tracked_leftovers<F, V>(
+    options: &FsOptions,
+    skip: &(dyn Fn(&Path, &Path, bool) -> bool + Sync),
+    seen: &HashSet<PathBuf>,
+    counters: &Counters,
+    make_visitor: F,
+) -> (u64, u64)
+where
+    F: Fn() -> V + Sync,
+    V: FnMut(&Blob) + Send,
+{
+    let (mut scanned, mut excluded) = (0, 0);
+    let mut visitor = None;
+    let mut dot_ignores = DotIgnores::default();
+    let mut blob = Blob {
+        bytes: Vec::new(),
+        origin: Origin::file(""),
+    };
+    for path in &options.tracked {
+        if crate::interrupt::requested() {
+            break;
+        }
+        if seen.contains(path) {
+            continue;
+        }
+        // Deleted from the work tree but still in the index, or no longer a regular file.
+        if !std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file()) {
+            continue;
+        }
+        let root = root_of(&options.roots, path);
+        if skip(root, path, false) || dot_ignores.excludes(root, path) {
+            excluded += 1;
+            continue;
+        }
+        if read_file(path, options.max_file_size, &mut blob.bytes, counters) {
+            blob.origin = Origin::walked(path, root);
+            counters.num_files.fetch_add(1, Ordering::Relaxed);
+            visitor.get_or_insert_with(&make_visitor)(&blob);
+            scanned += 1;
+        }
+    }
+    (scanned, excluded)
+}
+
+/// `.ignore` files (the walker's own ignore files, beside `.gitignore`), loaded on demand.
+#[derive(Default)]
+struct DotIgnores {
+    by_dir: HashMap<PathBuf, Option<Gitignore>>,
+}
+
+impl DotIgnores {
+    /// Whether an `.ignore` file in a folder from `path`'s up to `root` excludes `path`: the
+    /// deepest file with an opinion decides, as in the walk.
+    fn excludes(&mut self, root: &Path, path: &Path) -> bool {
+        for dir in path.ancestors().skip(1) {
+            let matcher = self.by_dir.entry(dir.to_path_buf()).or_insert_with(|| {
+                let file = dir.join(".ignore");
+                if !std::fs::symlink_metadata(&file).is_ok_and(|m| m.is_file()) {
+                    return None;
+                }
+                let mut builder = GitignoreBuilder::new(dir);
+                builder.add(&file);
+                builder.build().ok()
+            });
+            if let Some(matcher) = matcher {
+                match matcher.matched_path_or_any_parents(path, false) {
+                    ignore::Match::Ignore(_) => return true,
+                    ignore::Match::Whitelist(_) => return false,
+                    ignore::Match::None => {}
+                }
+            }
+            if dir == root {
+                break;
+            }
+        }
+        false
     }
 }
 

@@ -7,6 +7,7 @@ mod bundles;
 mod ci;
 mod corpus;
 mod history;
+mod hostile;
 mod props;
 mod robust;
 mod rules;

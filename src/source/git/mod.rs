@@ -24,10 +24,12 @@ mod graph;
 /// Public so the fuzz targets (`fuzz/`) can reach its parser; nothing else outside `git` uses it.
 pub mod index_file;
 mod staged;
+mod tracked;
 
 use crate::{err, warn};
 pub use graph::{CommitGraph, RangeCount, RemoteBranch};
 pub use staged::{StagedChange, staged_changes};
+pub use tracked::tracked_files;
 
 /// Which commits `viscan history` audits.
 #[derive(Debug, Clone, Default)]
