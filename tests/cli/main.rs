@@ -13,3 +13,4 @@ mod rules;
 mod scan;
 mod staged;
 mod suppress;
+mod terminal;
