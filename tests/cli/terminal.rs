@@ -258,3 +258,69 @@ fn issue_17_scanned_content_cannot_drive_the_terminal() {
         }
     }
 }
+
+/// A config file in the scanned repository names its own rules: `rules list`, `rules show`
+/// and the report show those names and descriptions escaped.
+#[test]
+fn issue_17_custom_rule_texts_are_escaped() {
+    let mut keys = Keygen::new(1701);
+    let dir = TestDir::new();
+    let examples: Vec<String> = (0..5)
+        .map(|_| format!("'ACME_DEPLOY_TOKEN={}'", keys.key(24)))
+        .collect();
+    // TOML basic strings spell the controls as `\u001b`, `\u0007`, `\u202e`.
+    dir.write(
+        ".viscan.toml",
+        format!(
+            "[[custom_rules]]\nid = \"acme.deploy-token\"\n\
+             name = \"ACME\\u001b[2K\\u001b[1A token\\u202e\"\n\
+             description = \"\"\"An ACME token.\\u001b]0;pwned\\u0007\nSecond line.\\u009b2K\"\"\"\n\
+             severity = \"medium\"\nkeywords = [\"acme_deploy\", \"x\\u200f\"]\n\
+             patterns = ['''(?i)acme_deploy_token\\s*=\\s*(?P<secret>[A-Za-z0-9]{{16,64}})''']\n\
+             examples = [{}]\nnegative_examples = []\nreferences = [\"https://x.test/\\u001b[2J\"]\n",
+            examples.join(", ")
+        ),
+    );
+    dir.write(
+        "deploy.sh",
+        format!("export ACME_DEPLOY_TOKEN={}\n", keys.key(24)),
+    );
+    let cases: [(&[&str], i32, &[&str]); 3] = [
+        (&["rules", "list"], 0, &[r"ACME\e[2K\e[1A token\u{202e}"]),
+        (
+            &["rules", "show", "acme.deploy-token"],
+            0,
+            &[
+                r"name:        ACME\e[2K\e[1A token\u{202e}",
+                // Line by line: the description keeps its own line break.
+                "An ACME token.\\e]0;pwned\\x07\nSecond line.\\u{9b}2K\n",
+                r"keywords:    acme_deploy, x\u{200f}",
+                r"see: https://x.test/\e[2J",
+            ],
+        ),
+        (
+            &["scan", "deploy.sh"],
+            1,
+            &[r"deploy.sh:1:26", r"ACME\e[2K\e[1A token\u{202e}"],
+        ),
+    ];
+    for (args, code, expected) in cases {
+        let out = dir.run(args);
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {stdout}{stderr}");
+        assert_eq!(
+            foreign(&stdout, false),
+            [] as [char; 0],
+            "{args:?}: {stdout:?}"
+        );
+        assert_eq!(
+            foreign(&stderr, false),
+            [] as [char; 0],
+            "{args:?}: {stderr:?}"
+        );
+        for text in expected {
+            assert!(stdout.contains(text), "{args:?}: {text:?} in {stdout:?}");
+        }
+    }
+}
