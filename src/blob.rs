@@ -179,9 +179,9 @@ pub fn raw_bytes(path: &std::path::Path) -> Vec<u8> {
     }
 }
 
-/// A path as one unambiguous line of text: unchanged when it is valid UTF-8 without a character
-/// that [`crate::terminal::needs_escape`] matches and not starting with `"`; otherwise in double quotes,
-/// with `\\` and `\"` escaped, controls and bidirectional marks shown as
+/// A path as one unambiguous line of text: unchanged when it is valid UTF-8, without a
+/// character that [`crate::terminal::needs_escape`] matches and not starting with `"`; otherwise
+/// in double quotes, with `\\` and `\"` escaped, controls and bidirectional marks shown as
 /// [`crate::terminal::escape`] shows them (`\n`, `\e`, `\u{202e}`), and `\xff` for each byte
 /// that is not UTF-8, as `git` quotes such names. A file name can then neither forge a line of
 /// output nor send escape sequences to the terminal, and two different names never print the

@@ -25,11 +25,11 @@
 //! - A closing plain line: `viscan: N findings in M files; scanned …`.
 //!
 //! The job summary is a heading, the totals, a table (severity, rule, location, redacted
-//! value, and for history the commit) and how to fix; its cells are HTML-escaped, and control
-//! and bidirectional characters shown as escapes (`&#92;e`, `&#92;u{202e}`). It always shows redacted values, even
-//! with `--show-secrets`: job summaries are kept with the run for anyone with read access. It
-//! stays within a byte budget (see [`step_summary_budget`]) well under GitHub's 1 MiB per step:
-//! rows that do not fit are counted in a closing line instead.
+//! value, and for history the commit) and how to fix; its cells are HTML-escaped, with control
+//! and bidirectional characters shown as escapes (`&#92;e`, `&#92;u{202e}`). It always shows
+//! redacted values, even with `--show-secrets`: job summaries are kept with the run for anyone
+//! with read access. It stays within a byte budget (see [`step_summary_budget`]) well under
+//! GitHub's 1 MiB per step: rows that do not fit are counted in a closing line instead.
 
 use std::io::{self, Write};
 
@@ -254,7 +254,7 @@ fn table_row(finding: &Finding, with_commits: bool) -> String {
 }
 
 /// Text for a Markdown table cell: HTML-escaped, no `|`, no line breaks, controls and
-/// bidirectional marks shown as [`escape`] shows them.
+/// bidirectional marks shown as [`crate::terminal::escape`] shows them.
 fn cell(text: &str) -> String {
     let mut escaped = String::with_capacity(text.len());
     for c in text.chars() {
