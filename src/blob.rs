@@ -256,16 +256,15 @@ pub fn raw_bytes(path: &std::path::Path) -> Vec<u8> {
     }
 }
 
-/// A path as one unambiguous line of text: unchanged when it is valid UTF-8 without control or
-/// bidirectional-override characters and not starting with `"`; otherwise in double quotes
-/// with C-style escapes (`\n`,
-/// `\t`, `\\`, `\"`, `\x1b`, `\u{202e}`, and `\xff` for each byte that is not UTF-8), as
-/// `git` quotes such names. A file name can then neither forge a line of output nor send escape
-/// sequences to the terminal, and two different names never print the same.
+/// A path as one unambiguous line of text: unchanged when it is valid UTF-8, without a
+/// character that [`crate::terminal::needs_escape`] matches and not starting with `"`; otherwise
+/// in double quotes, with `\\` and `\"` escaped, controls and bidirectional marks shown as
+/// [`crate::terminal::escape`] shows them (`\n`, `\e`, `\u{202e}`), and `\xff` for each byte
+/// that is not UTF-8, as `git` quotes such names. A file name can then neither forge a line of
+/// output nor send escape sequences to the terminal, and two different names never print the
+/// same.
 pub fn quote_path(bytes: &[u8]) -> String {
-    fn needs_escape(c: char) -> bool {
-        c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-    }
+    use crate::terminal::{needs_escape, push_escaped};
     match std::str::from_utf8(bytes) {
         // A name starting with `"` is quoted too, so it cannot pose as a quoted one.
         Ok(text) if !text.starts_with('"') && !text.chars().any(needs_escape) => {
@@ -277,14 +276,9 @@ pub fn quote_path(bytes: &[u8]) -> String {
     for chunk in bytes.utf8_chunks() {
         for c in chunk.valid().chars() {
             match c {
-                '\n' => out.push_str("\\n"),
-                '\t' => out.push_str("\\t"),
-                '\r' => out.push_str("\\r"),
                 '\\' => out.push_str("\\\\"),
                 '"' => out.push_str("\\\""),
-                c if c.is_ascii_control() => out.push_str(&format!("\\x{:02x}", c as u32)),
-                c if needs_escape(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
-                c => out.push(c),
+                c => push_escaped(&mut out, c),
             }
         }
         for b in chunk.invalid() {
@@ -367,7 +361,8 @@ mod tests {
         assert_eq!(quote_path(b"src/a.py"), "src/a.py");
         assert_eq!(quote_path("dir/é.env".as_bytes()), "dir/é.env");
         assert_eq!(quote_path(b"a\nb.env"), r#""a\nb.env""#);
-        assert_eq!(quote_path(b"x\x1b[2J\"\\.env"), r#""x\x1b[2J\"\\.env""#);
+        assert_eq!(quote_path(b"x\x1b[2J\"\\.env"), r#""x\e[2J\"\\.env""#);
+        assert_eq!(quote_path("a\u{200f}b".as_bytes()), r#""a\u{200f}b""#);
         assert_eq!(quote_path(b"bad\xff\xfe.env"), r#""bad\xff\xfe.env""#);
         assert_eq!(quote_path("a\u{202e}b".as_bytes()), r#""a\u{202e}b""#);
         // Valid names with backslashes or quotes stay as they are.

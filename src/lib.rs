@@ -17,6 +17,7 @@ pub mod report;
 pub mod rules;
 pub mod scan;
 pub mod source;
+pub mod terminal;
 pub mod time;
 pub mod tree_file;
 

@@ -15,8 +15,12 @@ fn main() -> ExitCode {
         Ok(status) => ExitCode::from(status.code()),
         Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
-            // Not `eprintln!`, which panics when stderr is a closed pipe.
-            let _ = writeln!(std::io::stderr(), "viscan: error: {error:#}");
+            // Not `eprintln!`, which panics when stderr is a closed pipe. Escaped line by line:
+            // the message can quote a config file or name a path, and a parser's own
+            // multi-line layout (a TOML error's excerpt) stays readable.
+            let text = format!("{error:#}");
+            let lines: Vec<_> = text.lines().map(viscan::terminal::escape).collect();
+            let _ = writeln!(std::io::stderr(), "viscan: error: {}", lines.join("\n"));
             ExitCode::from(viscan::ExitStatus::Error.code())
         }
     }

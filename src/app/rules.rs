@@ -1,4 +1,6 @@
-//! `viscan rules list|show|check`: the rule set as users and CI see it.
+//! `viscan rules list|show|check`: the rule set as users and CI see it. Rules can come from a
+//! config file in the scanned repository, so every text of theirs is shown through
+//! [`crate::terminal::escape`].
 
 use std::io::{self, Write};
 
@@ -7,6 +9,7 @@ use anyhow::bail;
 use crate::blob::{Blob, Origin};
 use crate::exit::ExitStatus;
 use crate::scan::Scanner;
+use crate::terminal::escape;
 
 pub(super) fn list(scanner: &Scanner) -> anyhow::Result<ExitStatus> {
     let mut out = io::stdout().lock();
@@ -14,9 +17,9 @@ pub(super) fn list(scanner: &Scanner) -> anyhow::Result<ExitStatus> {
         writeln!(
             out,
             "{:<32} {:<9} {}",
-            rule.id,
+            escape(&rule.id),
             rule.severity.as_str(),
-            rule.name
+            escape(&rule.name)
         )?;
     }
     Ok(ExitStatus::Clean)
@@ -27,14 +30,14 @@ pub(super) fn show(scanner: &Scanner, id: &str) -> anyhow::Result<ExitStatus> {
         bail!("no rule with id {id:?} (see `viscan rules list`)");
     };
     let mut out = io::stdout().lock();
-    writeln!(out, "id:          {}", rule.id)?;
-    writeln!(out, "name:        {}", rule.name)?;
+    writeln!(out, "id:          {}", escape(&rule.id))?;
+    writeln!(out, "name:        {}", escape(&rule.name))?;
     writeln!(out, "severity:    {}", rule.severity.as_str())?;
     writeln!(out, "precision:   {}", rule.precision.as_str())?;
     writeln!(out, "kind:        {:?}", rule.kind)?;
     writeln!(out, "scope:       {:?}", rule.scope)?;
-    writeln!(out, "file:        rules/{}", rule.file)?;
-    writeln!(out, "keywords:    {}", rule.keywords.join(", "))?;
+    writeln!(out, "file:        rules/{}", escape(&rule.file))?;
+    writeln!(out, "keywords:    {}", escape(&rule.keywords.join(", ")))?;
     writeln!(
         out,
         "value:       length {}..={}, entropy {}",
@@ -44,31 +47,44 @@ pub(super) fn show(scanner: &Scanner, id: &str) -> anyhow::Result<ExitStatus> {
             .min_entropy
             .map_or("by alphabet".to_string(), |e| format!(">= {e}"))
     )?;
-    writeln!(out, "requires:    {:?}", rule.require_any)?;
-    writeln!(out, "rejects:     {:?}", rule.reject)?;
+    // `{:?}` escapes controls but not bidirectional marks.
+    writeln!(
+        out,
+        "requires:    {}",
+        escape(&format!("{:?}", rule.require_any))
+    )?;
+    writeln!(
+        out,
+        "rejects:     {}",
+        escape(&format!("{:?}", rule.reject))
+    )?;
     if let Some(target) = rule.in_bundle {
         writeln!(
             out,
             "in bundles:  reported as {}",
-            scanner.rules().rules()[target].id
+            escape(&scanner.rules().rules()[target].id)
         )?;
     }
     if let Some(target) = rule.in_public_env {
         writeln!(
             out,
             "public env:  reported as {} when bound to NEXT_PUBLIC_…, VITE_…",
-            scanner.rules().rules()[target].id
+            escape(&scanner.rules().rules()[target].id)
         )?;
     }
-    writeln!(out, "\n{}\n", rule.description)?;
-    writeln!(out, "patterns:")?;
+    // Line by line, so a description written on several lines keeps its layout.
+    writeln!(out)?;
+    for line in rule.description.lines() {
+        writeln!(out, "{}", escape(line))?;
+    }
+    writeln!(out, "\npatterns:")?;
     for pattern in &rule.patterns {
-        writeln!(out, "  {}", pattern.regex.as_str())?;
+        writeln!(out, "  {}", escape(pattern.regex.as_str()))?;
     }
     writeln!(out, "examples: {}", rule.examples.len())?;
     writeln!(out, "negative examples: {}", rule.negative_examples.len())?;
     for reference in &rule.references {
-        writeln!(out, "see: {reference}")?;
+        writeln!(out, "see: {}", escape(reference))?;
     }
     Ok(ExitStatus::Clean)
 }

@@ -16,17 +16,20 @@
 //!   under it (GitHub resolves them against the repository root, where CI runs us).
 //! - Escaping as in `@actions/core`: `%`, `\r`, `\n` are percent-encoded everywhere, and `:` and
 //!   `,` too inside properties, so no path or message can end the command early or inject
-//!   another.
+//!   another. Every other control or bidirectional character (from a path, a rule name, a
+//!   commit author) is shown as [`crate::terminal::escape`] shows it: GitHub's log viewer
+//!   interprets ANSI escape sequences, and bidirectional controls could reorder a line.
 //! - GitHub shows at most [`MAX_ANNOTATIONS_PER_LEVEL`] annotations of each level per step: the
 //!   rest are not written; one `::notice title=viscan::` line says how many were left out (it
 //!   takes one notice slot when it is needed).
 //! - A closing plain line: `viscan: N findings in M files; scanned …`.
 //!
 //! The job summary is a heading, the totals, a table (severity, rule, location, redacted
-//! value, and for history the commit) and how to fix. It always shows redacted values, even
-//! with `--show-secrets`: job summaries are kept with the run for anyone with read access. It
-//! stays within a byte budget (see [`step_summary_budget`]) well under GitHub's 1 MiB per step:
-//! rows that do not fit are counted in a closing line instead.
+//! value, and for history the commit) and how to fix; its cells are HTML-escaped, with control
+//! and bidirectional characters shown as escapes (`&#92;e`, `&#92;u{202e}`). It always shows
+//! redacted values, even with `--show-secrets`: job summaries are kept with the run for anyone
+//! with read access. It stays within a byte budget (see [`step_summary_budget`]) well under
+//! GitHub's 1 MiB per step: rows that do not fit are counted in a closing line instead.
 
 use std::io::{self, Write};
 
@@ -34,6 +37,7 @@ use super::sarif::relative_to_cwd;
 use super::text::plural;
 use super::{ReportInput, message};
 use crate::finding::{Finding, Severity};
+use crate::terminal::{needs_escape, push_escaped};
 
 /// GitHub shows at most this many annotations of each level (error, warning, notice) per step.
 pub const MAX_ANNOTATIONS_PER_LEVEL: usize = 10;
@@ -123,11 +127,22 @@ fn annotation(level: &str, finding: &Finding, show_secrets: bool) -> String {
     format!("::{level} {}::{}", properties.join(","), escape_data(&text))
 }
 
-/// Escapes a workflow command's message (`escapeData` in `@actions/core`).
+/// Escapes a workflow command's message: `escapeData` in `@actions/core` (`%`, `\r`, `\n`
+/// percent-encoded), and every other control or bidirectional character shown as
+/// [`crate::terminal::escape`] shows it, since GitHub's log viewer interprets ANSI sequences.
+/// Line breaks stay percent-encoded rather than shown as `\n`, so a path property still names
+/// the file.
 pub fn escape_data(text: &str) -> String {
-    text.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '\r' => out.push_str("%0D"),
+            '\n' => out.push_str("%0A"),
+            c => push_escaped(&mut out, c),
+        }
+    }
+    out
 }
 
 /// Escapes a workflow command's property value (`escapeProperty` in `@actions/core`).
@@ -238,7 +253,8 @@ fn table_row(finding: &Finding, with_commits: bool) -> String {
     row
 }
 
-/// Text for a Markdown table cell: HTML-escaped, no `|`, no line breaks.
+/// Text for a Markdown table cell: HTML-escaped, no `|`, no line breaks, controls and
+/// bidirectional marks shown as [`crate::terminal::escape`] shows them.
 fn cell(text: &str) -> String {
     let mut escaped = String::with_capacity(text.len());
     for c in text.chars() {
@@ -254,6 +270,11 @@ fn cell(text: &str) -> String {
             '[' => escaped.push_str("&#91;"),
             ']' => escaped.push_str("&#93;"),
             '\r' | '\n' => escaped.push(' '),
+            c if needs_escape(c) => {
+                let mut shown = String::new();
+                push_escaped(&mut shown, c);
+                escaped.push_str(&shown.replace('\\', "&#92;"));
+            }
             c => escaped.push(c),
         }
     }
@@ -283,12 +304,18 @@ mod tests {
         );
         // `%` first, so an escape sequence in the input is not decoded back.
         assert_eq!(escape_property("%0A"), "%250A");
+        // Issue 17: no escape sequence or bidirectional control reaches the log viewer.
+        assert_eq!(
+            escape_data("Eve\x1b[2K\x07\t\u{9b}\u{202e}"),
+            r"Eve\e[2K\x07\t\u{9b}\u{202e}"
+        );
     }
 
     #[test]
     fn cells_cannot_break_the_table() {
         assert_eq!(cell("a|b`c\nd<e>"), "a&#124;b&#96;c d&lt;e&gt;");
         assert_eq!(code("x"), "<code>x</code>");
+        assert_eq!(cell("Eve\x1b[2K\u{202e}"), "Eve&#92;e&#91;2K&#92;u{202e}");
     }
 
     #[test]

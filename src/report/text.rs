@@ -2,12 +2,16 @@
 //! and a short snippet window; then a one-line summary. Colour only when asked (a terminal,
 //! without `NO_COLOR`/`--no-color`). A path that is not printable UTF-8 (control characters, a
 //! newline, bytes that are not UTF-8) is shown quoted with C-style escapes
-//! ([`crate::blob::quote_path`]): `"src/a\nb.env":3:7`.
+//! ([`crate::blob::quote_path`]): `"src/a\nb.env":3:7`. Everything else that comes from scanned
+//! content or config files (snippets, values, rule names, original paths from source maps,
+//! commit authors) goes through [`crate::terminal::escape`] before colour is added, so our own
+//! colour codes are the only escape sequences in the report (and there are none without colour).
 
 use std::io::{self, Write};
 
 use super::{ReportInput, message, shown_snippet};
 use crate::finding::Severity;
+use crate::terminal::escape;
 
 struct Style {
     on: bool,
@@ -53,7 +57,7 @@ pub fn write(input: &ReportInput<'_>, out: &mut dyn Write) -> io::Result<()> {
         let original = finding
             .original
             .as_ref()
-            .map(|o| format!(" → {}:{}:{}", o.path, o.line, o.column))
+            .map(|o| format!(" → {}:{}:{}", escape(&o.path), o.line, o.column))
             .unwrap_or_default();
         writeln!(
             out,
@@ -62,13 +66,13 @@ pub fn write(input: &ReportInput<'_>, out: &mut dyn Write) -> io::Result<()> {
             loc.line,
             loc.column,
             style.severity(finding.severity),
-            style.paint("1", &finding.rule_id),
-            message(finding, input.show_secrets),
+            style.paint("1", &escape(&finding.rule_id)),
+            escape(&message(finding, input.show_secrets)),
         )?;
         writeln!(
             out,
             "      {}",
-            style.paint("2", shown_snippet(finding, input.show_secrets))
+            style.paint("2", &escape(shown_snippet(finding, input.show_secrets)))
         )?;
         if let Some(commit) = &finding.origin.commit {
             let head = match finding.present_at_head {
@@ -80,9 +84,9 @@ pub fn write(input: &ReportInput<'_>, out: &mut dyn Write) -> io::Result<()> {
                 out,
                 "      commit {} by {} <{}> on {}{head}",
                 style.paint("33", &commit.id[..commit.id.len().min(12)]),
-                commit.author_name,
-                commit.author_email,
-                commit.date,
+                escape(&commit.author_name),
+                escape(&commit.author_email),
+                escape(&commit.date),
             )?;
         }
     }
@@ -152,6 +156,7 @@ pub fn write(input: &ReportInput<'_>, out: &mut dyn Write) -> io::Result<()> {
         )?;
     }
     for dir in &summary.ignored_build_dirs {
+        let dir = escape(dir);
         writeln!(
             out,
             "note: {dir}/ is git-ignored build output and was not scanned; browser bundles there can \

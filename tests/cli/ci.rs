@@ -18,7 +18,7 @@ fn env_line(key: &str) -> String {
 }
 
 /// Variables of the machine running the tests that must not leak into a run.
-const OUTSIDE_ENV: &[&str] = &[
+pub(crate) const OUTSIDE_ENV: &[&str] = &[
     "GITHUB_EVENT_NAME",
     "GITHUB_EVENT_PATH",
     "GITHUB_SHA",
@@ -33,12 +33,12 @@ const OUTSIDE_ENV: &[&str] = &[
 ];
 
 /// A checkout of `upstream` made with `git clone ARGS`, as actions/checkout would leave it.
-struct Checkout {
+pub(crate) struct Checkout {
     _dir: TestDir,
-    path: PathBuf,
+    pub(crate) path: PathBuf,
 }
 
-fn clone(upstream: &TestRepo, args: &[&str]) -> Checkout {
+pub(crate) fn clone(upstream: &TestRepo, args: &[&str]) -> Checkout {
     let dir = TestDir::new();
     let path = dir.path().join("checkout");
     let url = format!("file://{}", upstream.dir.path().display());
@@ -82,7 +82,7 @@ fn ci_json(checkout: &Path, name: &str, payload: &Value) -> (i32, Value, String)
     )
 }
 
-fn push(git_ref: &str, before: &str, after: &str, forced: bool) -> Value {
+pub(crate) fn push(git_ref: &str, before: &str, after: &str, forced: bool) -> Value {
     json!({ "ref": git_ref, "before": before, "after": after, "forced": forced,
             "created": before == ZERO, "deleted": after == ZERO })
 }

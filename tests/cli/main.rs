@@ -14,3 +14,4 @@ mod rules;
 mod scan;
 mod staged;
 mod suppress;
+mod terminal;

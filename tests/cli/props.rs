@@ -403,3 +403,96 @@ proptest! {
         }
     }
 }
+
+/// Characters a hostile repository can put in scanned text (issue 17): every C0 control, DEL,
+/// every C1 control and every Unicode bidirectional control, mixed with text that makes
+/// escape sequences of them (`[2K`, `]0;title`).
+fn hostile(allow_nul: bool) -> impl Strategy<Value = String> {
+    let controls: Vec<char> = (0u32..0x20)
+        .chain(0x7f..0xa0)
+        .chain([0x061c, 0x200e, 0x200f])
+        .chain(0x202a..=0x202e)
+        .chain(0x2066..=0x2069)
+        .filter_map(char::from_u32)
+        // A NUL in the first KiBs makes a file binary (not scanned): names can still hold one.
+        .filter(|&c| allow_nul || c != '\0')
+        .collect();
+    prop::collection::vec(
+        prop_oneof![
+            3 => prop::sample::select(controls),
+            1 => prop::sample::select(vec!['[', ']', '1', 'A', '2', 'K', ';', 'm', 'x', ' ']),
+        ],
+        1..24,
+    )
+    .prop_map(|chars| chars.into_iter().collect())
+}
+
+/// What a report may hold besides printable text: line breaks, and with colour our own SGR
+/// sequences (`ESC [ digits;… m`), which are removed here before looking.
+fn foreign_controls(report: &str, color: bool) -> Vec<char> {
+    let mut text = report.to_string();
+    if color {
+        let sgr = regex::Regex::new("\x1b\\[[0-9;]*m").expect("regex");
+        text = sgr.replace_all(&text, "").into_owned();
+    }
+    text.chars()
+        .filter(|&c| c != '\n' && viscan::terminal::needs_escape(c))
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// Issue 17: whatever control or bidirectional characters a snippet, a file name, a commit
+    /// author or a rule name holds, the text and GitHub reports hold none of them raw (only
+    /// line breaks, and our own colour codes when colour is on), and still name the finding.
+    #[test]
+    fn no_human_report_passes_control_characters_through(
+        key in secret(),
+        tail in hostile(false),
+        name in hostile(true),
+        show_secrets in any::<bool>(),
+    ) {
+        let text = format!("VOICEINFRA_API_KEY={key} #{tail}\n");
+        let path = format!("dir{name}/.env");
+        let mut found = scan(&path, text.into_bytes());
+        prop_assert_eq!(found.len(), 1, "the leak is found whatever follows it");
+        found[0].origin.commit = Some(std::sync::Arc::new(viscan::blob::CommitMeta {
+            id: "0123456789abcdef0123456789abcdef01234567".to_string(),
+            author_name: format!("Eve{name}"),
+            author_email: format!("eve{name}@example.com"),
+            date: "2024-01-02T03:04:05+01:00".to_string(),
+        }));
+        found[0].rule_name = format!("Rule{name}");
+        found[0].original = Some(viscan::finding::OriginalLocation {
+            path: format!("src{name}.ts"),
+            line: 1,
+            column: 1,
+        });
+        let summary = Summary::default();
+        for color in [false, true] {
+            let input = ReportInput {
+                findings: &found,
+                rules: scanner().rules(),
+                summary: &summary,
+                show_secrets,
+                color,
+            };
+            for format in [Format::Text, Format::Github] {
+                let mut out = Vec::new();
+                report::write(format, &input, &mut out).expect("render");
+                let shown = String::from_utf8(out).expect("reports are UTF-8");
+                // Colour is the text report's only, and only when asked.
+                let with_color = color && format == Format::Text;
+                prop_assert_eq!(shown.contains('\x1b'), with_color, "{:?}: {:?}", format, shown);
+                let foreign = foreign_controls(&shown, with_color);
+                prop_assert!(foreign.is_empty(), "{:?} passes {:?} through: {:?}", format, foreign, shown);
+                prop_assert!(shown.contains("voiceinfra.api-key.assignment"), "{}", shown);
+                prop_assert!(shown.contains("/.env"), "{}", shown);
+            }
+            let summary_md = report::github::step_summary(&input, 64 * 1024);
+            let foreign = foreign_controls(&summary_md, false);
+            prop_assert!(foreign.is_empty(), "the job summary passes {:?}: {:?}", foreign, summary_md);
+        }
+    }
+}

@@ -401,7 +401,7 @@ fn file_names_that_are_not_utf8_or_hold_newlines_are_reported_faithfully() {
     let out = viscan_in(dir.path(), &["scan", "src", "--no-color"], SHORT);
     let text = stdout_of(&out);
     for quoted in [
-        r#""src/\x1b[31mred.env":1:20"#,
+        r#""src/\e[31mred.env":1:20"#,
         r#""src/caf\xe9.env":1:20"#,
         r#""src/two\nlines.env":1:20"#,
     ] {
