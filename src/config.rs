@@ -311,7 +311,7 @@ fn content_free(message: &str) -> String {
                 }
                 out.push('`');
             }
-            c if c.is_control() || is_bidi(c) => out.extend(c.escape_default()),
+            c if crate::terminal::needs_escape(c) => crate::terminal::push_escaped(&mut out, c),
             c => out.push(c),
         }
         if out.chars().count() > 200 {
@@ -320,10 +320,6 @@ fn content_free(message: &str) -> String {
         }
     }
     out
-}
-
-fn is_bidi(c: char) -> bool {
-    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}')
 }
 
 /// `--max-file-size` when neither flag nor config sets it.

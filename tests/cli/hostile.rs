@@ -297,3 +297,35 @@ fn a_kubernetes_secret_with_only_base64_is_decoded() {
     );
     assert_eq!(report["findings"][0]["decoded"][0], "base64");
 }
+
+#[test]
+fn source_map_source_names_are_escaped_in_human_output() {
+    let mut keys = Keygen::new(1809);
+    let key = keys.key(32);
+    let app = format!("export const VOICEINFRA_API_KEY = \"{key}\";\n");
+    let name = "src/app.ts\n::error::forged\u{1b}[2J\u{202e}";
+    let map = format!(
+        "{{\"version\":3,\"sources\":[{}],\"sourcesContent\":[{}],\"mappings\":\"AAAA\"}}",
+        serde_json::to_string(name).expect("json"),
+        serde_json::to_string(&app).expect("json"),
+    );
+    let dir = TestDir::new();
+    dir.write("web/dist/app.js.map", &map);
+    for format in ["text", "github"] {
+        let out = dir.run(&["scan", ".", "--no-color", "--format", format]);
+        assert_eq!(out.status.code(), Some(1));
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            !stdout.contains('\u{1b}') && !stdout.contains('\u{202e}'),
+            "{stdout}"
+        );
+        assert!(
+            !stdout.lines().any(|l| l.starts_with("::error::forged")),
+            "{format}: {stdout}"
+        );
+        assert!(stdout.contains("web/dist/app.js.map"), "{stdout}");
+    }
+    // JSON keeps the exact name.
+    let (_, report) = dir.scan_json(&["."]);
+    assert_eq!(report["findings"][0]["original_path"], name);
+}
