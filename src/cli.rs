@@ -10,7 +10,7 @@ use viscan::app::{
     ScanSettings, Settings, StagedSettings,
 };
 use viscan::report::Format;
-use viscan::source::git::HistoryOptions;
+use viscan::source::git::{HistoryOptions, PathLimits};
 
 /// Finds hard-coded VoiceInfra API keys and webhook secrets.
 #[derive(Debug, Parser)]
@@ -139,6 +139,23 @@ struct BlobArgs {
     /// [default: the config's, else 100M].
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     max_file_size: Option<u64>,
+    /// Visit at most N tree entries in one commit; the rest of a larger commit (a tree bomb)
+    /// is not audited, and the run exits 2 naming it.
+    #[arg(long, value_name = "N", default_value_t = PathLimits::DEFAULT_PER_COMMIT)]
+    max_paths_per_commit: u64,
+    /// Visit at most N tree entries in the whole walk; later commits are not audited, and
+    /// the run exits 2 naming the first of them.
+    #[arg(long, value_name = "N", default_value_t = PathLimits::DEFAULT_PER_RUN)]
+    max_paths: u64,
+}
+
+impl BlobArgs {
+    fn limits(&self) -> PathLimits {
+        PathLimits {
+            per_commit: self.max_paths_per_commit,
+            per_run: self.max_paths,
+        }
+    }
 }
 
 /// `viscan ci` reads its context from the variables GitHub Actions sets; the options override
@@ -368,6 +385,7 @@ fn history_settings(args: HistoryArgs) -> anyhow::Result<Settings> {
                 range: args.range,
                 since: args.since,
                 branch: args.branch,
+                limits: args.blobs.limits(),
                 ..HistoryOptions::default()
             },
             threads: thread_count(args.blobs.threads)?,
@@ -398,6 +416,7 @@ fn ci_settings(args: CiArgs) -> anyhow::Result<Settings> {
             event_name: args.event_name,
             event_path: args.event_path,
             sha: args.sha,
+            limits: args.blobs.limits(),
             threads: thread_count(args.blobs.threads)?,
             max_file_size: args.blobs.max_file_size,
         }),

@@ -34,6 +34,10 @@ impl Graph for CommitGraph {
         CommitGraph::remote_branches(self)
     }
 
+    fn remote_head(&self) -> Option<String> {
+        CommitGraph::remote_head(self)
+    }
+
     fn count(&self, include: &[String], exclude: &[String]) -> anyhow::Result<RangeCount> {
         CommitGraph::count(self, include, exclude)
     }
@@ -73,6 +77,7 @@ pub(super) fn run(ctx: &Run<'_>, settings: &CiSettings) -> anyhow::Result<ExitSt
         }
         Scope::FullHistory => HistoryOptions {
             repo: settings.repo.clone(),
+            limits: settings.limits,
             ..HistoryOptions::default()
         },
         Scope::Commits {
@@ -81,6 +86,7 @@ pub(super) fn run(ctx: &Run<'_>, settings: &CiSettings) -> anyhow::Result<ExitSt
             repo: settings.repo.clone(),
             include,
             exclude,
+            limits: settings.limits,
             ..HistoryOptions::default()
         },
     };

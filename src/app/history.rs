@@ -1,8 +1,11 @@
 //! `viscan history`: the history index is walked on the calling thread while `threads` rayon
 //! workers, each with its own repository handle and scan worker, read and scan every new blob
-//! the walk announces. Each blob is read once; when the walk is done, each blob's findings are
-//! copied to every path it was introduced at, attributed to the first commit that introduced it
-//! there, and marked present at HEAD or not.
+//! the walk announces. Each blob is read once per path class it appears under
+//! ([`PathClass`]: a copy at `a.txt` must not hide what `dist/app.js.map` reveals, issue 19).
+//! When the walk is done, the blobs with findings are looked up again
+//! ([`git::introductions`]) and each finding is copied to every path of its class the blob was
+//! introduced at, attributed to the first commit that introduced it there, and marked present
+//! at HEAD or not.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -19,7 +22,7 @@ use crate::blob::{Blob, Origin, quote_path, raw_bytes};
 use crate::exit::ExitStatus;
 use crate::finding::{Finding, Fingerprint};
 use crate::report::{Summary, text::human_bytes};
-use crate::scan::{ScanStats, Scanner};
+use crate::scan::{PathClass, ScanStats, Scanner};
 use crate::source::git::{self, BlobReader, Skipped};
 
 /// A blob to read and scan, and the path to classify it by.
@@ -28,8 +31,9 @@ type Job = (Oid, PathBuf);
 /// What one worker thread produced.
 #[derive(Default)]
 struct Part {
-    /// Findings of each blob that had any, located at the blob's first path.
-    by_blob: Vec<(Oid, Vec<Finding>)>,
+    /// Findings of each (blob, path class) that had any, located at the first path of the
+    /// class.
+    by_blob: Vec<((Oid, PathClass), Vec<Finding>)>,
     stats: ScanStats,
     /// Allow markers with nothing to allow (first path of their blob).
     unused_markers: Vec<(String, usize)>,
@@ -45,14 +49,14 @@ pub(super) fn run(ctx: &Run<'_>, settings: &HistorySettings) -> anyhow::Result<E
     progress.finish();
     if ctx.output.verbose {
         crate::note!(
-            "viscan: {} commits, {} unique blobs in {:.3}s",
+            "viscan: {} commits, {} unique (blob, path class) pairs in {:.3}s",
             index.num_commits,
-            index.blobs.len(),
+            index.scanned.len(),
             started.elapsed().as_secs_f64()
         );
     }
     let mut stats = ScanStats::default();
-    let mut by_blob: HashMap<Oid, Vec<Finding>> = HashMap::new();
+    let mut by_blob: HashMap<(Oid, PathClass), Vec<Finding>> = HashMap::new();
     let mut unused_markers = Vec::new();
     for part in parts {
         stats.merge(&part.stats);
@@ -64,11 +68,11 @@ pub(super) fn run(ctx: &Run<'_>, settings: &HistorySettings) -> anyhow::Result<E
     // walked commits (a --range) are scanned too, but only when there is something to look up.
     let mut head_secrets: HashSet<Vec<u8>> = by_blob
         .iter()
-        .filter(|(id, _)| index.head_blobs.contains(id))
+        .filter(|((id, _), _)| index.head_blobs.contains(id))
         .flat_map(|(_, found)| found.iter().map(|f| f.secret.expose().to_vec()))
         .collect();
     if !by_blob.is_empty() {
-        let walked: HashSet<Oid> = index.blobs.iter().map(|b| b.id).collect();
+        let walked: HashSet<Oid> = index.scanned.iter().map(|(id, _)| *id).collect();
         let rest: Vec<Job> = index
             .head_blobs
             .iter()
@@ -90,13 +94,21 @@ pub(super) fn run(ctx: &Run<'_>, settings: &HistorySettings) -> anyhow::Result<E
         );
     }
 
+    // Only blobs with findings need their paths: walk again for those.
+    let with_findings: HashSet<Oid> = by_blob.keys().map(|(id, _)| *id).collect();
+    let introductions = if crate::interrupt::requested() {
+        HashMap::new()
+    } else {
+        git::introductions(&settings.history, &with_findings)?
+    };
     let mut findings = Vec::new();
-    for blob in &index.blobs {
-        let Some(found) = by_blob.get(&blob.id) else {
-            continue;
-        };
-        for finding in found {
-            for introduction in &blob.introductions {
+    for (id, introductions) in &introductions {
+        for introduction in introductions {
+            let class = scanner.path_class(&introduction.path);
+            let Some(found) = by_blob.get(&(*id, class)) else {
+                continue;
+            };
+            for finding in found {
                 let mut copy = finding.clone();
                 copy.origin = Origin {
                     commit: Some(Arc::clone(&introduction.commit)),
@@ -129,7 +141,7 @@ fn index_and_scan(
     max_file_size: u64,
     git_dir: &Path,
     progress: &Progress,
-) -> anyhow::Result<(git::HistoryIndex, Vec<Part>)> {
+) -> anyhow::Result<(git::HistoryIndex<PathClass>, Vec<Part>)> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(settings.threads)
         .build()
@@ -149,7 +161,8 @@ fn index_and_scan(
             });
         }
         let sender = sender;
-        git::index_history(&settings.history, |id, path| {
+        let classify = |path: &Path| scanner.path_class(path);
+        git::index_history(&settings.history, classify, |id, path| {
             progress.found_blob();
             // Fails only if every scanner is gone, which the join below reports.
             let _ = sender.send((id, path.to_path_buf()));
@@ -194,7 +207,7 @@ fn scan_jobs(
         let mut found = Vec::new();
         worker.scan(&blob, &mut found);
         if !found.is_empty() {
-            part.by_blob.push((id, found));
+            part.by_blob.push(((id, scanner.path_class(&path)), found));
         }
     }
     part.stats = worker.stats;

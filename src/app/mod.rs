@@ -27,7 +27,7 @@ use crate::report::{self, Format, ReportInput, Summary};
 use crate::rules::RuleSet;
 use crate::scan::{ScanStats, Scanner, Worker};
 use crate::source::fs::{self as fs_source, FsOptions};
-use crate::source::git::HistoryOptions;
+use crate::source::git::{HistoryOptions, PathLimits};
 use crate::source::stdin;
 
 /// Everything a run needs, already validated.
@@ -88,6 +88,8 @@ pub struct CiSettings {
     pub event_path: Option<PathBuf>,
     /// `GITHUB_SHA`: the commit the run is for.
     pub sha: Option<String>,
+    /// Bounds on the paths the history walk visits.
+    pub limits: PathLimits,
     /// Worker threads.
     pub threads: usize,
     /// Larger blobs are skipped with a warning (default: config, else 100M).

@@ -6,7 +6,6 @@
 use memchr::memmem;
 
 use crate::rules::ContextCheck;
-use crate::scan::sourcemap;
 
 /// Lines looked at on each side of a match for "nearby" checks.
 const NEARBY_LINES: usize = 10;
@@ -497,32 +496,10 @@ fn is_other_vendor(host: &str) -> bool {
 /// `*.chunk.js`, a content hash) or looks minified or bundled. Standard input is judged by
 /// content alone.
 pub fn is_bundle(path: &str, content: &[u8]) -> bool {
-    let lower = path.to_ascii_lowercase();
-    let name = lower.rsplit('/').next().unwrap_or(&lower);
-    if sourcemap::is_map_name(name) {
-        return [".js.map", ".mjs.map", ".cjs.map"]
-            .iter()
-            .any(|ext| name.ends_with(ext))
-            || sourcemap::looks_like_map(content);
-    }
-    // A page in build output ships its inline scripts (`window.__ENV__ = {…}`, Next's
-    // `__NEXT_DATA__`) to every visitor, like a bundle does.
-    if name.ends_with(".html") || name.ends_with(".htm") {
-        return in_build_dir(&lower) || lower.starts_with(".next/") || lower.contains("/.next/");
-    }
-    let is_js = [".js", ".mjs", ".cjs"]
-        .iter()
-        .any(|ext| name.ends_with(ext));
-    if !is_js && path != "<stdin>" {
-        return false;
-    }
-    if is_js && bundle_path(&lower, name) {
-        return true;
-    }
-    looks_minified(content)
+    super::PathClass::of(path).is_bundle(content)
 }
 
-fn bundle_path(lower: &str, name: &str) -> bool {
+pub(super) fn bundle_path(lower: &str, name: &str) -> bool {
     in_build_dir(lower)
         || name.ends_with(".min.js")
         || name.ends_with(".chunk.js")
@@ -532,7 +509,7 @@ fn bundle_path(lower: &str, name: &str) -> bool {
 
 /// Whether `lower` (a lower-cased path) is under a folder that build tools write for the
 /// browser, or that is served to it as is.
-fn in_build_dir(lower: &str) -> bool {
+pub(super) fn in_build_dir(lower: &str) -> bool {
     const DIRS: &[&str] = &[
         "dist/",
         "build/",
@@ -547,8 +524,13 @@ fn in_build_dir(lower: &str) -> bool {
         "static/",
         "assets/",
     ];
-    DIRS.iter()
-        .any(|d| lower.starts_with(d) || lower.contains(&format!("/{d}")))
+    // Checked for every path of a history walk: no allocation per directory name.
+    DIRS.iter().any(|d| {
+        lower.starts_with(d)
+            || lower
+                .match_indices(d)
+                .any(|(at, _)| at > 0 && lower.as_bytes()[at - 1] == b'/')
+    })
 }
 
 /// `index-3f9a1c7e.js`, `main.8f2a9c1b.js`, `app-BxK3f9aQ.js`: a stem ending in a hash-like token.
@@ -567,7 +549,7 @@ fn has_content_hash(name: &str) -> bool {
 }
 
 /// Minified or bundled content: a very long line near the start, or bundler runtime markers.
-fn looks_minified(content: &[u8]) -> bool {
+pub(super) fn looks_minified(content: &[u8]) -> bool {
     // Runtimes of webpack (4 and 5), Vite/Rollup, Next.js, esbuild and Parcel, and the
     // comments bundlers and minifiers leave.
     const MARKERS: &[&[u8]] = &[

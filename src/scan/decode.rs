@@ -213,18 +213,20 @@ pub fn windows(hits: &[usize], len: usize, out: &mut Vec<(usize, usize)>) {
 /// Whether a blob is a Kubernetes `Secret` manifest (YAML or JSON), whose `data:` values are
 /// base64 by definition: every base64 value in it is decoded.
 pub fn is_k8s_secret(name: &str, text: &[u8]) -> bool {
-    let manifest =
-        [".yaml", ".yml", ".json"].iter().any(|e| name.ends_with(e)) || name == "<stdin>";
-    manifest
-        && [
-            &b"kind: Secret"[..],
-            b"kind: \"Secret\"",
-            b"kind: 'Secret'",
-            b"\"kind\": \"Secret\"",
-            b"\"kind\":\"Secret\"",
-        ]
-        .iter()
-        .any(|m| memchr::memmem::find(text, m).is_some())
+    super::PathClass::of(name).is_manifest() && is_k8s_secret_content(text)
+}
+
+/// Whether `text` declares a Kubernetes `Secret` (`kind: Secret`), whatever its file name.
+pub fn is_k8s_secret_content(text: &[u8]) -> bool {
+    [
+        &b"kind: Secret"[..],
+        b"kind: \"Secret\"",
+        b"kind: 'Secret'",
+        b"\"kind\": \"Secret\"",
+        b"\"kind\":\"Secret\"",
+    ]
+    .iter()
+    .any(|m| memchr::memmem::find(text, m).is_some())
 }
 
 /// A base64 value that decoded to several lines of text (a config file in a Kubernetes

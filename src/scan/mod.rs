@@ -12,6 +12,7 @@
 //! produced it and, for source maps, the original file and line; when a view and the blob
 //! itself report overlapping spans, the more decoded one wins (one finding per place).
 
+mod class;
 pub mod context;
 pub mod decode;
 pub mod marker;
@@ -19,6 +20,8 @@ pub mod prefilter;
 pub mod sourcemap;
 pub mod text;
 pub mod value;
+
+pub use class::PathClass;
 
 use crate::blob::{Blob, Encoding, Origin, Utf16};
 use crate::finding::{Finding, Fingerprint, Location, OriginalLocation, Secret};
@@ -91,6 +94,20 @@ impl Scanner {
     pub fn with_bundle_paths(mut self, globs: Option<globset::GlobSet>) -> Scanner {
         self.extra_bundle_paths = globs;
         self
+    }
+
+    /// The class of a blob at `within_root` (see [`Origin::within_root`]): everything the
+    /// scanner reads from its path, the configured bundle globs included.
+    pub fn path_class(&self, within_root: &std::path::Path) -> PathClass {
+        let text = within_root.to_string_lossy();
+        let class = match std::path::MAIN_SEPARATOR {
+            '/' => PathClass::of(&text),
+            separator => PathClass::of(&text.replace(separator, "/")),
+        };
+        match &self.extra_bundle_paths {
+            Some(globs) if globs.is_match(within_root) => class.as_bundle(),
+            _ => class,
+        }
     }
 
     /// The rules this scanner runs.
@@ -273,9 +290,10 @@ impl Worker<'_> {
     }
 
     fn is_k8s_secret(&self, blob: &Blob, text: &[u8]) -> bool {
-        let name = blob.origin.within_root.file_name().unwrap_or_default();
-        let name = name.to_string_lossy().to_ascii_lowercase();
-        decode::is_k8s_secret(&name, text)
+        self.scanner
+            .path_class(&blob.origin.within_root)
+            .is_manifest()
+            && decode::is_k8s_secret_content(text)
     }
 
     /// Lines allowed by a marker where no finding is, for `--verbose`.
@@ -293,19 +311,15 @@ impl Worker<'_> {
         let rules = self.scanner.rules.rules();
         let within_root = blob.origin.display_within_root();
         let path = within_root.as_str();
-        let in_bundle = context::is_bundle(path, text)
-            || self
-                .scanner
-                .extra_bundle_paths
-                .as_ref()
-                .is_some_and(|globs| globs.is_match(&blob.origin.within_root));
-        let file_name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+        // The path is read only through its class (see [`PathClass`]).
+        let class = self.scanner.path_class(&blob.origin.within_root);
+        let in_bundle = class.is_bundle(text);
         self.found.clear();
         let mut views: Vec<View> = Vec::new();
         let mut budget = Budget::new();
         // A source map is scanned through its sources, each as the file it is; its JSON text
         // as such would only repeat them with escaped quotes and no line structure.
-        let source_map = if in_bundle && sourcemap::is_map_name(&file_name) {
+        let source_map = if in_bundle && class.is_map() {
             sourcemap::parse(text).filter(|m| m.contents.iter().any(Option::is_some))
         } else {
             None
@@ -330,7 +344,7 @@ impl Worker<'_> {
                 if in_bundle {
                     inline_map = self.scan_inline_map(text, &mut views, &mut budget);
                 }
-                let all_base64 = decode::is_k8s_secret(&file_name, text);
+                let all_base64 = class.is_manifest() && decode::is_k8s_secret_content(text);
                 self.decode_views(text, &mut views, None, all_base64, in_bundle, &mut budget);
             }
         }

@@ -6,12 +6,19 @@
 //! | event | commits scanned |
 //! |---|---|
 //! | `push` | `before..after` |
-//! | `push`, all-zero `before` (new branch or tag, first push) | `after`'s commits that are on no other remote-tracking branch |
-//! | `push` where `before` is not an ancestor of `after` (`forced`) | `after`'s commits that are neither in `before` (when present) nor on another remote-tracking branch |
+//! | `push`, all-zero `before` (new branch or tag, first push) | `after`'s commits that are not on the default branch |
+//! | `push` where `before` is not an ancestor of `after` (`forced`) | `after`'s commits that are neither in `before` (when present) nor on the default branch |
 //! | `push`, all-zero `after` (deletion) | none |
 //! | `pull_request`, `pull_request_target` | `base.sha..head.sha` |
 //! | `merge_group` | `base_sha..head_sha` |
 //! | anything else (`workflow_dispatch`, `schedule`, …) | the full history (every ref) |
+//!
+//! The default branch is the payload's `repository.default_branch`, else the branch the
+//! remote's HEAD names (`origin/HEAD`), and its remote-tracking branch is the one trusted to
+//! have been scanned (its pushes were). No other branch is: two branches pushed together each
+//! hold the other's commits, and a scan that left out "commits on any other branch" let both
+//! runs pass without scanning anything (issue 19). Without a known default branch, every
+//! commit of `after` is scanned.
 //!
 //! A range that is not wholly in the checkout is an error naming `fetch-depth: 0`: a shallow
 //! clone (the `actions/checkout` default) would otherwise pass without scanning anything.
@@ -34,6 +41,9 @@ pub enum Event {
         after: String,
         /// Whether the push rewrote history.
         forced: bool,
+        /// The repository's default branch (`repository.default_branch`), when the payload
+        /// names it.
+        default_branch: Option<String>,
     },
     /// `pull_request`, `pull_request_target` or `merge_group`: a base and a head.
     Change {
@@ -94,6 +104,9 @@ impl Event {
                     .get("forced")
                     .and_then(Value::as_bool)
                     .unwrap_or(false),
+                default_branch: text("/repository/default_branch")
+                    .ok()
+                    .filter(|b| !b.is_empty()),
             },
             "merge_group" => Event::Change {
                 name: name.to_string(),
@@ -144,6 +157,8 @@ pub trait Graph {
     fn is_ancestor(&self, ancestor: &str, descendant: &str) -> anyhow::Result<bool>;
     /// Every remote-tracking branch.
     fn remote_branches(&self) -> anyhow::Result<Vec<RemoteBranch>>;
+    /// The branch the remote's HEAD names (`origin/HEAD` → `main`), if the checkout has it.
+    fn remote_head(&self) -> Option<String>;
     /// The commits reachable from `include` and from none of `exclude` (full ids).
     fn count(&self, include: &[String], exclude: &[String]) -> anyhow::Result<RangeCount>;
 }
@@ -187,7 +202,15 @@ pub fn choose(event: &Event, graph: &impl Graph) -> anyhow::Result<Choice> {
             before,
             after,
             forced,
-        } => choose_push(graph, git_ref, before, after, *forced),
+            default_branch,
+        } => choose_push(
+            graph,
+            git_ref,
+            before,
+            after,
+            *forced,
+            default_branch.as_deref(),
+        ),
         Event::Change {
             name,
             label,
@@ -233,6 +256,7 @@ fn choose_push(
     before: &str,
     after: &str,
     forced: bool,
+    default_branch: Option<&str>,
 ) -> anyhow::Result<Choice> {
     let (kind, name) = match (
         git_ref.strip_prefix("refs/heads/"),
@@ -250,22 +274,37 @@ fn choose_push(
         });
     }
     let after = present(graph, &what, after, "after", "")?;
-    // Other remote branches: what they hold was scanned when it was pushed there.
-    let others: Vec<String> = {
-        let mut tips: Vec<String> = graph
-            .remote_branches()?
-            .into_iter()
-            .filter(|b| kind != "branch" || b.branch != name)
-            .map(|b| b.commit)
-            .collect();
-        tips.sort();
-        tips.dedup();
-        tips
+    // The default branch: what it holds was scanned when it was pushed there. Other branches
+    // are not trusted (one push can bring several, each holding the others' commits).
+    let default_branch = default_branch
+        .map(str::to_string)
+        .or_else(|| graph.remote_head());
+    let (trusted, not_on): (Vec<String>, String) = match &default_branch {
+        Some(default) if kind == "branch" && name == default => {
+            (Vec::new(), "(the default branch)".to_string())
+        }
+        Some(default) => {
+            let mut tips: Vec<String> = graph
+                .remote_branches()?
+                .into_iter()
+                .filter(|b| b.branch == *default)
+                .map(|b| b.commit)
+                .collect();
+            tips.sort();
+            tips.dedup();
+            let not_on = if tips.is_empty() {
+                format!("(the default branch {default} is not in the checkout)")
+            } else {
+                format!("that are not on the default branch {default}")
+            };
+            (tips, not_on)
+        }
+        None => (Vec::new(), "(no default branch is known)".to_string()),
     };
     if is_zero(before) {
         let what = format!("{what} (new {kind})");
-        let description = format!("commits of {after} that are on no other remote branch");
-        return commits(graph, &what, description, vec![after], others);
+        let description = format!("commits of {after} {not_on}");
+        return commits(graph, &what, description, vec![after], trusted);
     }
     let before_id = graph.commit(before);
     match before_id {
@@ -284,21 +323,16 @@ fn choose_push(
         ),
         Some(before) => {
             let what = format!("{what} (forced)");
-            let description = format!(
-                "commits of {after} that are neither in {before} nor on another remote branch"
-            );
-            let mut exclude = others;
+            let description = format!("commits of {after} outside {before} {not_on}");
+            let mut exclude = trusted;
             exclude.push(before);
             commits(graph, &what, description, vec![after], exclude)
         }
         // A force push leaves the old tip unreachable, so the checkout does not have it.
         None if forced => {
             let what = format!("{what} (forced)");
-            let description = format!(
-                "commits of {after} that are on no other remote branch (the old tip {before} is \
-                 gone)"
-            );
-            commits(graph, &what, description, vec![after], others)
+            let description = format!("commits of {after} {not_on} (the old tip {before} is gone)");
+            commits(graph, &what, description, vec![after], trusted)
         }
         None => Err(missing(graph, &what, before, "before", "")),
     }
@@ -380,6 +414,7 @@ mod tests {
     struct Fake {
         parents: HashMap<String, Vec<String>>,
         remotes: Vec<RemoteBranch>,
+        head: Option<String>,
         shallow: HashSet<String>,
     }
 
@@ -427,6 +462,9 @@ mod tests {
         fn remote_branches(&self) -> anyhow::Result<Vec<RemoteBranch>> {
             Ok(self.remotes.clone())
         }
+        fn remote_head(&self) -> Option<String> {
+            self.head.clone()
+        }
         fn count(&self, include: &[String], exclude: &[String]) -> anyhow::Result<RangeCount> {
             let hidden = self.ancestry(exclude);
             let walked: Vec<String> = self
@@ -449,19 +487,22 @@ mod tests {
             before: before.into(),
             after: after.into(),
             forced,
+            default_branch: None,
         }
     }
 
-    /// a ← b ← c on main; c ← d ← e on feature.
+    /// a ← b ← c on main (the remote's HEAD); c ← d ← e on feature.
     fn graph() -> Fake {
-        Fake::default()
+        let mut fake = Fake::default()
             .commit("a", &[])
             .commit("b", &["a"])
             .commit("c", &["b"])
             .commit("d", &["c"])
             .commit("e", &["d"])
             .remote("main", "c")
-            .remote("feature", "e")
+            .remote("feature", "e");
+        fake.head = Some("main".into());
+        fake
     }
 
     fn scope(choice: &Choice) -> (Vec<&str>, Vec<&str>, u64) {
@@ -490,18 +531,47 @@ mod tests {
     }
 
     #[test]
-    fn new_branch_scans_commits_on_no_other_remote_branch() {
+    fn new_branch_scans_commits_not_on_the_default_branch() {
         let choice = choose(&push("refs/heads/feature", ZERO, "e", false), &graph()).expect("ok");
         assert_eq!(scope(&choice), (vec!["e"], vec!["c"], 2));
-        assert!(
-            choice
-                .description
-                .starts_with("push to feature (new branch): scanning commits of e")
+        assert_eq!(
+            choice.description,
+            "push to feature (new branch): scanning commits of e that are not on the default \
+             branch main (2 commits)"
         );
-        // The first push of a repository: no other branch, so every commit.
-        let first = Fake::default().commit("a", &[]).remote("main", "a");
+        // The first push of a repository: the default branch itself, so every commit.
+        let mut first = Fake::default().commit("a", &[]).remote("main", "a");
+        first.head = Some("main".into());
         let choice = choose(&push("refs/heads/main", ZERO, "a", false), &first).expect("ok");
         assert_eq!(scope(&choice), (vec!["a"], vec![], 1));
+        // No default branch known: every commit of the new branch.
+        first.head = None;
+        let choice = choose(&push("refs/heads/x", ZERO, "a", false), &first).expect("ok");
+        assert_eq!(scope(&choice), (vec!["a"], vec![], 1));
+        assert!(choice.description.contains("(no default branch is known)"));
+    }
+
+    #[test]
+    fn branches_pushed_together_do_not_excuse_each_other() {
+        // feature and feature-copy arrive in one push: both remote-tracking branches exist
+        // when each run starts.
+        let g = graph().remote("feature-copy", "e");
+        for branch in ["refs/heads/feature", "refs/heads/feature-copy"] {
+            let choice = choose(&push(branch, ZERO, "e", false), &g).expect("ok");
+            assert_eq!(scope(&choice), (vec!["e"], vec!["c"], 2), "{branch}");
+        }
+        // The payload's default branch wins over the remote's HEAD.
+        let mut event = push("refs/heads/feature-copy", ZERO, "e", false);
+        if let Event::Push { default_branch, .. } = &mut event {
+            *default_branch = Some("feature".into());
+        }
+        assert_eq!(choose(&event, &g).expect("ok").scope, Scope::Nothing);
+        let payload = br#"{"ref": "refs/heads/x", "before": "c", "after": "e",
+            "repository": {"default_branch": "trunk"}}"#;
+        assert!(matches!(
+            Event::parse("push", Some(payload), None).expect("parse"),
+            Event::Push { default_branch: Some(b), .. } if b == "trunk"
+        ));
     }
 
     #[test]

@@ -126,13 +126,13 @@ fn push_scans_before_to_after() {
 }
 
 #[test]
-fn new_branch_scans_only_its_commits_on_no_other_remote_branch() {
+fn new_branch_scans_its_commits_not_on_the_default_branch() {
     let mut keys = Keygen::new(601);
     let (on_main, on_other, on_feature) = (keys.key(32), keys.key(32), keys.key(32));
     let upstream = TestRepo::new();
     upstream.commit(&[("main.env", &env_line(&on_main))], "main leak");
     upstream.git(&["checkout", "-q", "-b", "other"]);
-    upstream.commit(&[("other.env", &env_line(&on_other))], "other leak");
+    let other_leak = upstream.commit(&[("other.env", &env_line(&on_other))], "other leak");
     upstream.git(&["checkout", "-q", "-b", "feature"]);
     let leak = upstream.commit(&[("feature.env", &env_line(&on_feature))], "feature leak");
     let after = upstream.commit(&[("notes.txt", "wip\n")], "notes");
@@ -147,16 +147,65 @@ fn new_branch_scans_only_its_commits_on_no_other_remote_branch() {
     assert_eq!(code, 1, "{stderr}");
     assert!(
         stderr.contains(&format!(
-            "viscan: ci: push to feature (new branch): scanning commits of {after} that are on \
-             no other remote branch (2 commits)"
+            "viscan: ci: push to feature (new branch): scanning commits of {after} that are not \
+             on the default branch main (3 commits)"
         )),
         "{stderr}"
     );
-    // Not main's leak, not the leak of `other`, which feature was branched from.
+    // Not main's leak; the leak of `other`, which feature was branched from, is scanned:
+    // only the default branch is trusted to have been scanned.
     assert_eq!(
         history_hits(&report),
-        vec![("feature.env".into(), 1, ASSIGN.into(), leak, true)]
+        vec![
+            ("feature.env".into(), 1, ASSIGN.into(), leak, true),
+            ("other.env".into(), 1, ASSIGN.into(), other_leak, true),
+        ]
     );
+}
+
+/// A bare "origin" that receives `feature` and `feature-copy` in one push: each run sees the
+/// other branch already there, and neither may leave the leak out (issue 19).
+#[test]
+fn branches_pushed_together_are_each_scanned() {
+    let mut keys = Keygen::new(611);
+    let key = keys.key(32);
+    let work = TestRepo::new();
+    work.commit(&[("README.md", "hello\n")], "init");
+    let origin = TestDir::new();
+    let bare = origin.path().join("origin.git");
+    let bare = bare.to_str().expect("utf-8 temp path");
+    work.git(&["clone", "-q", "--bare", ".", bare]);
+    work.git(&["remote", "add", "origin", bare]);
+    work.git(&["checkout", "-q", "-b", "feature"]);
+    let leak = work.commit(&[("feature.env", &env_line(&key))], "leak");
+    work.git(&["branch", "feature-copy"]);
+    work.git(&["push", "-q", "origin", "feature", "feature-copy"]);
+
+    for (branch, payload) in [
+        ("feature", json!({})),
+        ("feature-copy", json!({ "default_branch": "main" })),
+    ] {
+        let dir = TestDir::new();
+        let checkout = dir.path().join("checkout");
+        let target = checkout.to_str().expect("utf-8 temp path");
+        work.git_in(dir.path(), &["clone", "-q", "-b", branch, bare, target]);
+        let mut event = push(&format!("refs/heads/{branch}"), ZERO, &leak, false);
+        event["repository"] = payload;
+        let (code, report, stderr) = ci_json(&checkout, "push", &event);
+        assert_eq!(code, 1, "{branch}: {stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "push to {branch} (new branch): scanning commits of {leak} that are not on the \
+                 default branch main (1 commit)"
+            )),
+            "{stderr}"
+        );
+        assert_eq!(
+            history_hits(&report),
+            vec![("feature.env".into(), 1, ASSIGN.into(), leak.clone(), true)],
+            "{branch}"
+        );
+    }
 }
 
 #[test]
@@ -204,8 +253,8 @@ fn force_push_scans_only_the_rewritten_commits() {
     assert_eq!(code, 1, "{stderr}");
     assert!(
         stderr.contains(&format!(
-            "viscan: ci: push to feature (forced): scanning commits of {after} that are on no \
-             other remote branch (the old tip {before} is gone) (1 commit)"
+            "viscan: ci: push to feature (forced): scanning commits of {after} that are not on \
+             the default branch main (the old tip {before} is gone) (1 commit)"
         )),
         "{stderr}"
     );
@@ -220,8 +269,8 @@ fn force_push_scans_only_the_rewritten_commits() {
     assert_eq!(code, 1, "{stderr}");
     assert!(
         stderr.contains(&format!(
-            "push to feature (forced): scanning commits of {after} that are neither in {before} \
-             nor on another remote branch (1 commit)"
+            "push to feature (forced): scanning commits of {after} outside {before} that are not \
+             on the default branch main (1 commit)"
         )),
         "{stderr}"
     );
@@ -274,6 +323,66 @@ fn pull_request_scans_base_to_head() {
             && text.contains("ref: ${{ github.event.pull_request.head.sha }}"),
         "{text}"
     );
+}
+
+/// Issue 19: the same content at `a.txt` and at a path that reveals its key (a source map, a
+/// Kubernetes Secret), added in one pull request. The blob was scanned once, as `a.txt`, and
+/// the run passed with `findings=0`.
+#[test]
+fn a_decoy_copy_does_not_pass_a_pull_request() {
+    let mut keys = Keygen::new(612);
+    let key = keys.key(32);
+    let map = format!(
+        "{{\"version\":3,\"sources\":[\"src/client.ts\"],\"sourcesContent\":[{}],\"mappings\":\"AAAA\"}}",
+        serde_json::to_string(&format!(
+            "const client = new VoiceInfraClient({{ apiKey: \"{key}\" }});\n"
+        ))
+        .expect("a string serialises")
+    );
+    let secret = format!(
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: voiceinfra-dialer\ndata:\n  dialer.env: {}\n",
+        crate::util::base64(format!("VOICEINFRA_API_KEY={key}\n").as_bytes())
+    );
+    // The map's text names VoiceInfra and its key even as `a.txt`; the Secret's is base64.
+    for (path, content, num_findings) in [
+        ("dist/app.js.map", &map, 2),
+        ("k8s/secret.yaml", &secret, 1),
+    ] {
+        let upstream = TestRepo::new();
+        let base = upstream.commit(&[("README.md", "hello\n")], "init");
+        upstream.git(&["checkout", "-q", "-b", "feature"]);
+        let head = upstream.commit(&[("a.txt", content), (path, content)], "copies");
+        upstream.git(&["checkout", "-q", "main"]);
+        let checkout = clone(&upstream, &[]);
+        let payload = json!({ "pull_request": { "number": 3, "base": { "sha": base },
+                                                "head": { "sha": head } } });
+        let files = TestDir::new();
+        let outputs = files.write("outputs.txt", "");
+        let out = ci(
+            &checkout.path,
+            "pull_request",
+            &payload,
+            &[],
+            &[("GITHUB_OUTPUT", outputs.to_str().expect("utf-8"))],
+        );
+        assert_eq!(out.status.code(), Some(1), "{path}: {}", stderr(&out));
+        assert!(
+            stdout(&out).contains(&format!("::error file={path},line=")),
+            "{path}: {}",
+            stdout(&out)
+        );
+        assert_eq!(
+            stdout(&out).contains(" file=a.txt,line="),
+            num_findings == 2,
+            "{path}: {}",
+            stdout(&out)
+        );
+        assert_eq!(
+            std::fs::read_to_string(&outputs).expect("outputs"),
+            format!("findings={num_findings}\n"),
+            "{path}"
+        );
+    }
 }
 
 #[test]
@@ -357,8 +466,8 @@ fn empty_ranges_exit_0_with_a_message() {
         (
             push("refs/heads/copy", ZERO, &tip, false),
             format!(
-                "push to copy (new branch): commits of {tip} that are on no other remote branch: \
-                 no new commits; nothing to scan"
+                "push to copy (new branch): commits of {tip} that are not on the default branch \
+                 main: no new commits; nothing to scan"
             ),
         ),
         (

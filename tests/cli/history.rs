@@ -1,7 +1,9 @@
 //! `viscan history`: real repositories built with the git CLI (fixed author and dates), exact
 //! findings with their commits.
 
-use crate::util::{Keygen, TestRepo, history_hits};
+use std::time::Duration;
+
+use crate::util::{Keygen, TestDir, TestRepo, base64, history_hits, hits, viscan_in};
 
 const ASSIGN: &str = "voiceinfra.api-key.assignment";
 
@@ -321,4 +323,273 @@ fn linked_worktrees_see_the_whole_repository() {
         vec![("side.env".into(), 1, ASSIGN.into(), leak, false)]
     );
     std::fs::remove_dir_all(worktree).expect("cleanup");
+}
+
+/// A blob whose findings depend on its path, and the path that reveals them.
+struct PathDependent {
+    what: &'static str,
+    path: &'static str,
+    content: String,
+}
+
+/// One case per path feature detection reads (`scan::PathClass`): a source map by name, a
+/// source map by content, a Kubernetes `Secret`, a bundle by folder, a page in build output,
+/// and a bundle by a configured glob.
+fn path_dependent(key: &str) -> Vec<PathDependent> {
+    let map = format!(
+        "{{\"version\":3,\"sources\":[\"src/client.ts\"],\"sourcesContent\":[{}],\"mappings\":\"AAAA\"}}",
+        serde_json::to_string(&format!(
+            "const client = new VoiceInfraClient({{ apiKey: \"{key}\" }});\n"
+        ))
+        .expect("a string serialises")
+    );
+    let minified_like =
+        format!("var e={{baseUrl:\"https://api.voiceinfra.ai/v1\",apiKey:\"{key}\"}};\n");
+    vec![
+        PathDependent {
+            what: "source map by name",
+            path: "dist/app.js.map",
+            content: map.clone(),
+        },
+        PathDependent {
+            what: "source map by content",
+            path: "styles/site.map",
+            content: map,
+        },
+        PathDependent {
+            what: "Kubernetes Secret",
+            path: "k8s/secret.yaml",
+            content: format!(
+                "apiVersion: v1\nkind: Secret\nmetadata:\n  name: voiceinfra-dialer\ndata:\n  dialer.env: {}\n",
+                base64(format!("VOICEINFRA_API_KEY={key}\n").as_bytes())
+            ),
+        },
+        PathDependent {
+            what: "bundle by folder",
+            path: "dist/app.js",
+            content: minified_like.clone(),
+        },
+        PathDependent {
+            what: "page in build output",
+            path: "web/dist/index.html",
+            content: format!("<script>window.__ENV__={minified_like}</script>\n"),
+        },
+        PathDependent {
+            what: "bundle by configured glob",
+            path: "web/js/app.js",
+            content: minified_like,
+        },
+    ]
+}
+
+const CONFIG: &str = "[scan]\nbundle_paths = [\"web/js/**\"]\n";
+
+/// (rule id, line) of what `viscan scan` finds in `content` at `path` alone.
+fn found_alone(path: &str, content: &str) -> Vec<(String, u64)> {
+    let dir = TestDir::new();
+    dir.write(".viscan.toml", CONFIG);
+    dir.write(path, content);
+    let (_, report) = dir.scan_json(&["--no-ignore"]);
+    hits(&report)
+        .into_iter()
+        .map(|(_, line, rule)| (rule, line))
+        .collect()
+}
+
+/// (rule id, line, commit) of the history findings at `path`.
+fn history_at(report: &serde_json::Value, path: &str) -> Vec<(String, u64, String)> {
+    history_hits(report)
+        .into_iter()
+        .filter(|hit| hit.0 == path)
+        .map(|(_, line, rule, commit, _)| (rule, line, commit))
+        .collect()
+}
+
+/// Issue 19: a blob was scanned once, as the first path it was seen at, and its findings
+/// copied to its other paths. For every path feature detection reads, a copy of the content
+/// at an earlier path (same commit) or in an earlier commit must change nothing: each path
+/// reports what `viscan scan` reports for it alone, with the commit that put it there.
+#[test]
+fn a_decoy_copy_never_hides_what_a_path_reveals() {
+    let mut keys = Keygen::new(120);
+    let key = keys.key(32);
+    for case in path_dependent(&key) {
+        let revealed = found_alone(case.path, &case.content);
+        let decoyed = found_alone("a.txt", &case.content);
+        assert!(!revealed.is_empty(), "{}: nothing to reveal", case.what);
+        assert_ne!(revealed, decoyed, "{}: the path changes nothing", case.what);
+        for earlier_commit in [false, true] {
+            let repo = TestRepo::new();
+            repo.commit(&[(".viscan.toml", CONFIG)], "config");
+            let (decoy_commit, commit) = if earlier_commit {
+                let decoy = repo.commit(&[("a.txt", &case.content)], "decoy");
+                (decoy, repo.commit(&[(case.path, &case.content)], "real"))
+            } else {
+                let both = repo.commit(
+                    &[("a.txt", &case.content), (case.path, &case.content)],
+                    "both",
+                );
+                (both.clone(), both)
+            };
+            let (code, report) = repo.history_json(&[]);
+            assert_eq!(code, 1, "{}: {report:#}", case.what);
+            let with = |found: &[(String, u64)], commit: &str| -> Vec<(String, u64, String)> {
+                found
+                    .iter()
+                    .map(|(rule, line)| (rule.clone(), *line, commit.to_string()))
+                    .collect()
+            };
+            let context = format!(
+                "{} (decoy in an earlier commit: {earlier_commit})",
+                case.what
+            );
+            assert_eq!(
+                history_at(&report, case.path),
+                with(&revealed, &commit),
+                "{context}"
+            );
+            assert_eq!(
+                history_at(&report, "a.txt"),
+                with(&decoyed, &decoy_commit),
+                "{context}"
+            );
+        }
+    }
+}
+
+/// Builds a tree bomb in `repo` with git's plumbing: `fanout[0]` × `fanout[1]` × … names
+/// that all lead, through one reused tree per level, to the same blob; plus `extra` entries
+/// (`MODE TYPE ID\tNAME` lines) at the root. Returns the commit, on top of HEAD, that `main`
+/// now points to.
+pub fn tree_bomb(repo: &TestRepo, leaf: &str, fanout: &[usize], extra: &[String]) -> String {
+    let mut entry = format!("100644 blob {leaf}");
+    for (level, &n) in fanout.iter().enumerate().rev() {
+        let mut lines: Vec<String> = (0..n)
+            .map(|i| format!("{entry}\tn{level}x{i:03}\n"))
+            .collect();
+        if level == 0 {
+            lines.extend(extra.iter().map(|e| format!("{e}\n")));
+        }
+        let tree = git_stdin(repo, &["mktree"], &lines.concat());
+        entry = format!("040000 tree {tree}");
+    }
+    let root = entry.rsplit(' ').next().expect("tree id").to_string();
+    let commit = git_stdin(repo, &["commit-tree", &root, "-p", "HEAD"], "bomb\n");
+    repo.git(&["update-ref", "refs/heads/main", &commit]);
+    commit
+}
+
+/// Runs git in `repo` with `input` on stdin; returns stdout, trimmed.
+fn git_stdin(repo: &TestRepo, args: &[&str], input: &str) -> String {
+    use std::io::Write;
+    let mut cmd = std::process::Command::new("git");
+    cmd.args(args)
+        .current_dir(repo.dir.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped());
+    repo.git_env(&mut cmd);
+    let mut child = cmd.spawn().expect("run git");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("write to git");
+    let out = child.wait_with_output().expect("git output");
+    assert!(out.status.success(), "git {args:?} failed");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// Runs `viscan ARGS` in `repo`, failing when it takes more than `limit`: (exit code,
+/// stdout, stderr).
+fn viscan_within(repo: &TestRepo, args: &[&str], limit: Duration) -> (i32, String, String) {
+    let out = viscan_in(repo.dir.path(), args, limit);
+    let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+    (
+        out.status.code().expect("exit code"),
+        text(&out.stdout),
+        text(&out.stderr),
+    )
+}
+
+/// Issue 19: one blob at 10^5 paths through three reused trees (a few kilobytes of objects)
+/// took minutes with a linear search per path; the walk is now linear in the paths.
+#[test]
+fn a_tree_bomb_is_walked_in_linear_time_and_a_key_beside_it_is_found() {
+    let mut keys = Keygen::new(121);
+    let repo = TestRepo::new();
+    repo.commit(
+        &[("leaf.txt", "x\n"), ("k.env", &env_line(&keys.key(32)))],
+        "init",
+    );
+    let leaf = repo.git(&["rev-parse", "HEAD:leaf.txt"]);
+    let key_blob = repo.git(&["rev-parse", "HEAD:k.env"]);
+    let bomb = tree_bomb(
+        &repo,
+        &leaf,
+        &[10, 100, 100],
+        &[format!("100644 blob {key_blob}\tzz.env")],
+    );
+    let (code, out, err) = viscan_within(
+        &repo,
+        &["history", "--format", "json"],
+        Duration::from_secs(30),
+    );
+    assert_eq!(code, 1, "{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(
+        history_at(&report, "zz.env"),
+        vec![(ASSIGN.to_string(), 1, bomb)]
+    );
+}
+
+/// The walk's bounds: a commit over `--max-paths-per-commit` is cut off, and commits after
+/// the walk passed `--max-paths` are not audited; both are errors that name the commit.
+#[test]
+fn path_bounds_cut_the_walk_with_an_error_naming_the_commit() {
+    let mut keys = Keygen::new(122);
+    let repo = TestRepo::new();
+    repo.commit(&[("leaf.txt", "x\n")], "init");
+    let leaf = repo.git(&["rev-parse", "HEAD:leaf.txt"]);
+    let bomb = tree_bomb(&repo, &leaf, &[10, 10, 100], &[]);
+    let late = repo.commit(&[("late.env", &env_line(&keys.key(32)))], "late leak");
+
+    let (code, out, err) = viscan_within(
+        &repo,
+        &[
+            "history",
+            "--format",
+            "json",
+            "--max-paths-per-commit",
+            "1000",
+        ],
+        Duration::from_secs(30),
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(&format!(
+            "commit {bomb}: its trees hold more than 1000 paths"
+        )),
+        "{err}"
+    );
+    assert!(err.contains("--max-paths-per-commit"), "{err}");
+    // The cut is only that commit: the later leak is found.
+    let report: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(history_at(&report, "late.env").len(), 1, "{report:#}");
+
+    let (code, out, err) = viscan_within(
+        &repo,
+        &["history", "--format", "json", "--max-paths", "5000"],
+        Duration::from_secs(30),
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(&format!(
+            "commit {late}: the walk visited more than 5000 paths (--max-paths): this commit \
+             and the 0 after it are not audited"
+        )),
+        "{err}"
+    );
+    let report: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert!(history_at(&report, "late.env").is_empty(), "{report:#}");
 }

@@ -3,8 +3,10 @@
 
 #![allow(dead_code)]
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Output;
+use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 use serde_json::Value;
@@ -300,4 +302,63 @@ pub fn base64(bytes: &[u8]) -> String {
         }
     }
     out
+}
+
+/// The binary under test.
+pub const VISCAN: &str = env!("CARGO_BIN_EXE_viscan");
+
+/// Runs `cmd` to completion, failing the test if it takes longer than `limit` (a hang) or
+/// panics (exit 101).
+pub fn bounded(mut cmd: std::process::Command, limit: Duration) -> Output {
+    cmd.stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    cmd.env_remove("NO_COLOR");
+    let mut child = cmd.spawn().expect("spawn");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut stderr = child.stderr.take().expect("stderr");
+    let out_reader = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = stdout.read_to_end(&mut buf);
+        buf
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = stderr.read_to_end(&mut buf);
+        buf
+    });
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{cmd:?} still running after {limit:?}: it hangs");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let output = Output {
+        status,
+        stdout: out_reader.join().expect("stdout reader"),
+        stderr: err_reader.join().expect("stderr reader"),
+    };
+    assert_ne!(
+        output.status.code(),
+        Some(101),
+        "panicked: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+/// `viscan ARGS` in `dir`, bounded by `limit`.
+pub fn viscan_in(dir: &Path, args: &[&str], limit: Duration) -> Output {
+    let mut cmd = std::process::Command::new(VISCAN);
+    cmd.args(args)
+        .current_dir(dir)
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_INDEX_FILE")
+        .env_remove("GIT_WORK_TREE");
+    bounded(cmd, limit)
 }

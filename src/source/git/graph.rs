@@ -1,5 +1,5 @@
 //! The commit-graph questions `viscan ci` asks before it scans: is a commit there, is one an
-//! ancestor of another, which remote-tracking branches exist, and how many commits a range
+//! ancestor of another, which remote-tracking branches exist and which one `origin/HEAD` names, and how many commits a range
 //! holds and whether it runs into a shallow clone's boundary. Answered here so that git2 stays
 //! inside [`crate::source::git`]; the choice itself is made in [`crate::source::github`].
 
@@ -111,6 +111,13 @@ impl CommitGraph {
             }
         }
         Ok(branches)
+    }
+
+    /// The branch `origin/HEAD` names (`refs/remotes/origin/HEAD` → `main`), if any.
+    pub fn remote_head(&self) -> Option<String> {
+        let reference = self.repo.find_reference("refs/remotes/origin/HEAD").ok()?;
+        let target = reference.symbolic_target().ok()??;
+        Some(target.strip_prefix("refs/remotes/origin/")?.to_string())
     }
 
     /// Walks the commits reachable from `include` and from none of `exclude` (full ids).

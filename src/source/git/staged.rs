@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use git2::{Delta, DiffOptions, ObjectType, Oid, Repository};
 
-use super::{BlobReader, index_file, is_file_mode, path_from_bytes, skip_hash_verification};
+use super::{BlobReader, as_path, index_file, is_file_mode, skip_hash_verification};
 
 /// One file the next commit adds or changes.
 #[derive(Debug, Clone)]
@@ -129,7 +129,7 @@ fn changes_from_index_file(
         .into_iter()
         .filter(|(_, _, lines)| !lines.is_empty())
         .map(|(path, id, added_lines)| StagedChange {
-            path: path_from_bytes(&path),
+            path: as_path(&path).into_owned(),
             id,
             added_lines,
         })
