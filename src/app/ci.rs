@@ -11,7 +11,7 @@ use std::io::Write;
 
 use anyhow::{Context, bail};
 
-use super::{CiSettings, HistorySettings, OutputSettings, Run, history};
+use super::{CiSettings, HistorySettings, OutputSettings, Run, Settings, history, trust};
 use crate::exit::ExitStatus;
 use crate::report::{ReportInput, Summary, github};
 use crate::source::git::{CommitGraph, HistoryOptions, RangeCount, RemoteBranch};
@@ -40,7 +40,7 @@ impl Graph for CommitGraph {
 }
 
 /// Runs `viscan ci`: reads the event, picks the commits, says which on stderr, scans them.
-pub(super) fn run(ctx: &Run<'_>, settings: &CiSettings) -> anyhow::Result<ExitStatus> {
+pub(super) fn run(all: &Settings, settings: &CiSettings) -> anyhow::Result<ExitStatus> {
     let Some(name) = settings.event_name.as_deref().filter(|n| !n.is_empty()) else {
         bail!(
             "GITHUB_EVENT_NAME is not set: `viscan ci` runs inside GitHub Actions (elsewhere, \
@@ -60,9 +60,12 @@ pub(super) fn run(ctx: &Run<'_>, settings: &CiSettings) -> anyhow::Result<ExitSt
         let graph = CommitGraph::open(&settings.repo)?;
         crate::source::github::choose(&event, &graph)?
     };
-    if !ctx.output.quiet {
+    if !all.output.quiet {
         crate::note!("viscan: ci: {}", choice.description);
     }
+    // What decides the audit comes from the range's base, not from the change (issue 16).
+    let decided = trust::decide_for_ci(all, &settings.repo, &choice.scope)?;
+    let ctx = &Run::new(all, decided, &settings.repo)?;
     let options = match choice.scope {
         Scope::Nothing => {
             let summary = Summary {

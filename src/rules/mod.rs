@@ -66,6 +66,17 @@ pub struct RuleOptions {
     pub origin: String,
 }
 
+impl RuleOptions {
+    /// The `disable` entry that turns rule `id` off (and no `enable` entry turns back on).
+    pub fn disabling(&self, id: &str) -> Option<&str> {
+        let matches = |pattern: &&String| id_matches(pattern, id);
+        if self.enable.iter().any(|p| matches(&p)) {
+            return None;
+        }
+        self.disable.iter().find(matches).map(String::as_str)
+    }
+}
+
 /// One compiled pattern.
 #[derive(Debug)]
 pub struct Pattern {
@@ -151,10 +162,7 @@ impl RuleSet {
             .iter()
             .flat_map(|s| s.rules.iter().map(|r| r.id.clone()))
             .collect();
-        let selected = |id: &str| {
-            let matches = |pattern: &String| id_matches(pattern, id);
-            !options.disable.iter().any(matches) || options.enable.iter().any(matches)
-        };
+        let selected = |id: &str| options.disabling(id).is_none();
         for pattern in options.disable.iter().chain(&options.enable) {
             if !ids.iter().any(|id| id_matches(pattern, id)) {
                 return Err(RuleError::Selection {

@@ -1058,6 +1058,7 @@ fn make_finding(
         original: m.original.clone(),
         public_env,
         binary: false,
+        added_suppression: None,
     }
 }
 

@@ -52,7 +52,13 @@ pub(crate) fn clone(upstream: &TestRepo, args: &[&str]) -> Checkout {
 }
 
 /// Runs `viscan ci ARGS` in `checkout` for event `name` with `payload`, GitHub-style.
-fn ci(checkout: &Path, name: &str, payload: &Value, args: &[&str], env: &[(&str, &str)]) -> Output {
+pub(crate) fn ci(
+    checkout: &Path,
+    name: &str,
+    payload: &Value,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> Output {
     let events = TestDir::new();
     let event_path = events.write("event.json", payload.to_string());
     let mut cmd = viscan();

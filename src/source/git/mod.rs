@@ -20,14 +20,18 @@ use git2::{
 
 use crate::blob::CommitMeta;
 
+mod at_commit;
 mod graph;
 /// Public so the fuzz targets (`fuzz/`) can reach its parser; nothing else outside `git` uses it.
 pub mod index_file;
+mod messages;
 mod staged;
 mod tracked;
 
 use crate::{err, warn};
+pub use at_commit::{CommitFiles, FileAt};
 pub use graph::{CommitGraph, RangeCount, RemoteBranch};
+pub use messages::{COMMIT_MESSAGE, Message, TAG_MESSAGE, messages};
 pub use staged::{StagedChange, staged_changes};
 pub use tracked::tracked_files;
 
@@ -76,6 +80,8 @@ pub struct HistoryIndex {
     pub blobs: Vec<HistoryBlob>,
     /// Blob ids in HEAD's tree (empty for an unborn HEAD).
     pub head_blobs: HashSet<Oid>,
+    /// The commits walked, parents first (their messages are scanned too).
+    pub commits: Vec<Oid>,
 }
 
 fn open(path: &Path) -> anyhow::Result<Repository> {
@@ -148,6 +154,7 @@ pub fn index_history(
 
     let mut index = Indexer::default();
     let mut num_commits = 0u64;
+    let mut commits = Vec::new();
     if num_starts > 0 {
         // libgit2 orders the whole walk before it yields a commit, so one unreadable commit (a
         // truncated or corrupt pack) would end it: then walk what can be read, ourselves.
@@ -181,6 +188,7 @@ pub fn index_history(
                 continue;
             }
             num_commits += 1;
+            commits.push(oid);
             if let Err(error) = index.add_commit(&repo, &commit, &mut on_new_blob) {
                 err!("commit {oid}: {}", error.message());
             }
@@ -190,6 +198,7 @@ pub fn index_history(
         num_commits,
         blobs: index.blobs,
         head_blobs,
+        commits,
     })
 }
 
