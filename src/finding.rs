@@ -296,6 +296,14 @@ impl Finding {
         }
     }
 
+    /// Whether this finding fails the run: all do, but a key that an inline marker added by
+    /// the audited change allows (without `--strict`), which is a warning.
+    pub fn fails_run(&self) -> bool {
+        self.added_suppression
+            .as_ref()
+            .is_none_or(|added| added.blocking)
+    }
+
     /// The sort key that makes output deterministic whatever the thread count.
     pub fn sort_key(&self) -> (&Origin, Location, &str) {
         (&self.origin, self.location, &self.rule_id)

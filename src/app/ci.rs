@@ -97,7 +97,8 @@ pub(super) fn run(all: &Settings, settings: &CiSettings) -> anyhow::Result<ExitS
 
 /// What `--format github` writes besides the annotations: the Markdown job summary appended
 /// to `GITHUB_STEP_SUMMARY` (within [`github::step_summary_budget`]; a failure to write it is
-/// only a warning, the report is out already) and `findings=N` appended to `GITHUB_OUTPUT`
+/// only a warning, the report is out already) and `findings=N` (those that fail the run) and
+/// `warnings=N` (those that do not) appended to `GITHUB_OUTPUT`
 /// (an error when it fails: the action decides the job's result from it).
 pub(super) fn write_step_files(
     input: &ReportInput<'_>,
@@ -123,7 +124,12 @@ pub(super) fn write_step_files(
             .create(true)
             .append(true)
             .open(path)
-            .and_then(|mut file| writeln!(file, "findings={}", input.findings.len()))
+            .and_then(|mut file| {
+                // Warnings (markers the range added, without --strict) do not fail the job.
+                let failing = input.findings.iter().filter(|f| f.fails_run()).count();
+                let warnings = input.findings.len() - failing;
+                writeln!(file, "findings={failing}\nwarnings={warnings}")
+            })
             .with_context(|| format!("failed to write the step output {}", path.display()))?;
     }
     Ok(())

@@ -608,11 +608,7 @@ fn run_scan(ctx: &Run<'_>, scan: &ScanSettings) -> anyhow::Result<ExitStatus> {
 pub(crate) fn exit_status(findings: &[Finding]) -> ExitStatus {
     if diag::errored() {
         ExitStatus::Error
-    } else if !findings.iter().any(|f| {
-        f.added_suppression
-            .as_ref()
-            .is_none_or(|added| added.blocking)
-    }) {
+    } else if !findings.iter().any(Finding::fails_run) {
         // Nothing left but warnings (markers a range added, without `--strict`).
         ExitStatus::Clean
     } else {

@@ -396,7 +396,7 @@ fn empty_ranges_exit_0_with_a_message() {
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(
         std::fs::read_to_string(&outputs).expect("outputs"),
-        "findings=0\n"
+        "findings=0\nwarnings=0\n"
     );
     let markdown = std::fs::read_to_string(&summary).expect("summary");
     assert!(
@@ -523,7 +523,7 @@ fn ci_writes_annotations_job_summary_outputs_and_sarif() {
     );
     assert_eq!(
         std::fs::read_to_string(&outputs).expect("outputs"),
-        "findings=1\n"
+        "findings=1\nwarnings=0\n"
     );
     let markdown = std::fs::read_to_string(&summary).expect("summary");
     assert!(
@@ -692,7 +692,7 @@ fn sarif_over_25000_results_keeps_the_most_severe() {
 
 /// Runs `scripts/action-run.sh STEP` with a fake GitHub Actions environment; returns the output
 /// and what the step wrote to `GITHUB_OUTPUT`.
-fn action_step(step: &str, runner: &TestDir, env: &[(&str, &str)]) -> (Output, String) {
+pub(crate) fn action_step(step: &str, runner: &TestDir, env: &[(&str, &str)]) -> (Output, String) {
     let outputs = runner.path().join(format!("{step}-outputs.txt"));
     std::fs::write(&outputs, "").expect("outputs file");
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/action-run.sh");
@@ -748,7 +748,7 @@ fn action_steps_scan_annotate_and_set_the_job_result() {
     assert_eq!(
         outputs,
         format!(
-            "findings=1\nsarif-file={}\ncheckout-path={}\n",
+            "findings=1\nwarnings=0\nsarif-file={}\ncheckout-path={}\n",
             sarif.display(),
             std::fs::canonicalize(&checkout.path)
                 .expect("abs")

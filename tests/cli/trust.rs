@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use crate::ci::{Checkout, ci, clone, push};
+use crate::ci::{Checkout, action_step, ci, clone, push};
 use crate::util::{Keygen, TestDir, TestRepo, json_outcome};
 
 const ASSIGN: &str = "voiceinfra.api-key.assignment";
@@ -439,4 +439,54 @@ fn issue_16_keys_in_commit_and_tag_messages_are_found_with_their_commit() {
     // A range that does not hold the commit leaves its message out.
     let (code, report) = repo.history_json(&["--range", &format!("{debug}..HEAD")]);
     assert_eq!(code, 0, "{report:#}");
+}
+
+#[test]
+fn issue_16_action_inputs_strict_and_trust_range_config_reach_viscan() {
+    let mut keys = Keygen::new(1607);
+    let upstream = TestRepo::new();
+    let before = upstream.commit(&[("README.md", "hello\n")], "init");
+    let after = upstream.commit(
+        &[("new.py", &py_line(&keys.key(32), "  # viscan:allow"))],
+        "fixture",
+    );
+    let checkout = clone(&upstream, &[]);
+    let runner = TestDir::new();
+    let event = runner.write(
+        "event.json",
+        push("refs/heads/main", &before, &after, false).to_string(),
+    );
+    let workspace = checkout.path.to_str().expect("utf-8");
+    let github = [
+        ("GITHUB_WORKSPACE", workspace),
+        ("GITHUB_EVENT_NAME", "push"),
+        ("GITHUB_EVENT_PATH", event.to_str().expect("utf-8")),
+        ("INPUT_SARIF", "none"),
+    ];
+    // A marker the push adds is a warning: the job passes.
+    let (out, outputs) = action_step("scan", &runner, &github);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(outputs.starts_with("findings=0\nwarnings=1\n"), "{outputs}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("::warning file=new.py"),
+        "{out:?}"
+    );
+    // strict: it fails.
+    let runner = TestDir::new();
+    let mut env = github.to_vec();
+    env.push(("INPUT_STRICT", "true"));
+    let (_, outputs) = action_step("scan", &runner, &env);
+    assert!(outputs.starts_with("findings=1\nwarnings=0\n"), "{outputs}");
+    // A bad value is refused.
+    let runner = TestDir::new();
+    let mut env = github.to_vec();
+    env.push(("INPUT_TRUST_RANGE_CONFIG", "yes"));
+    let (out, _) = action_step("scan", &runner, &env);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("trust-range-config must be true or false")
+            || String::from_utf8_lossy(&out.stderr)
+                .contains("trust-range-config must be true or false"),
+        "{out:?}"
+    );
 }
