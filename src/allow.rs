@@ -7,6 +7,12 @@
 //! 3. the config's `[allowlist]`: path globs, value regexes, stopwords;
 //! 4. `--baseline FILE`: findings already known (by fingerprint, whatever the commit).
 //!
+//! Full history audits also count the findings of rules the config's `[rules] disable` turns
+//! off ([`Suppressed::rules_disabled`]): the app runs those rules anyway and drops their
+//! findings before anything else here, so such a finding counts there even when a marker
+//! or an ignore entry would also hide it. In range audits, what the audited change itself adds
+//! is not applied silently: see `app::trust` (issue 16).
+//!
 //! Each entry remembers whether it matched anything, so `--verbose` can list the stale ones.
 
 use std::path::{Path, PathBuf};

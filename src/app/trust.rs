@@ -132,7 +132,8 @@ pub(super) fn decide(settings: &Settings, repo: &Path, range: &Range) -> anyhow:
     let base = range.base.as_deref();
     let mut changes = Vec::new();
 
-    let explicit_config = filters.config.is_some() || std::env::var_os(config::ENV_VAR).is_some();
+    let explicit_config = filters.config.is_some()
+        || std::env::var_os(config::ENV_VAR).is_some_and(|v| !v.is_empty());
     let (config, head_config) = if explicit_config {
         (Config::discover(filters.config.as_deref(), repo)?, None)
     } else {

@@ -383,6 +383,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn disabling_names_the_entry_unless_enable_turns_the_rule_back_on() {
+        let options = RuleOptions {
+            disable: vec!["voiceinfra.*".into()],
+            enable: vec!["voiceinfra.webhook-secret".into()],
+            ..RuleOptions::default()
+        };
+        assert_eq!(
+            options.disabling("voiceinfra.api-key.header"),
+            Some("voiceinfra.*")
+        );
+        assert_eq!(options.disabling("voiceinfra.webhook-secret"), None);
+        assert_eq!(options.disabling("generic.x-api-key"), None);
+    }
+
+    #[test]
     fn builtin_rules_compile() {
         let rules = RuleSet::builtin().expect("built-in rules compile");
         assert!(rules.get("voiceinfra.api-key.header").is_some());
