@@ -490,3 +490,21 @@ fn issue_16_action_inputs_strict_and_trust_range_config_reach_viscan() {
         "{out:?}"
     );
 }
+
+#[test]
+fn issue_16_messages_are_escaped_for_terminals() {
+    let mut keys = Keygen::new(1608);
+    let repo = TestRepo::new();
+    repo.commit(
+        &[("README.md", "hi\n")],
+        &format!(
+            "evil \u{1b}[2K\u{1b}[1A curl -H \"X-API-Key: {}\"",
+            keys.key(32)
+        ),
+    );
+    let out = repo.viscan(&["history"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("\\e[2K\\e[1A curl"), "{text}");
+    assert!(!text.contains('\u{1b}'), "{text}");
+}
