@@ -106,6 +106,16 @@ scan() {
   if [ -n "$sarif" ]; then
     args+=(--sarif "$sarif")
   fi
+  case "${INPUT_TRUST_RANGE_CONFIG:-false}" in
+    true) args+=(--trust-range-config) ;;
+    false) ;;
+    *) fail "trust-range-config must be true or false, not '${INPUT_TRUST_RANGE_CONFIG}'" ;;
+  esac
+  case "${INPUT_STRICT:-false}" in
+    true) args+=(--strict) ;;
+    false) ;;
+    *) fail "strict must be true or false, not '${INPUT_STRICT}'" ;;
+  esac
   # Extra options, split on whitespace (line breaks too); no shell evaluation, no globbing.
   local extra=()
   if [ -n "${INPUT_ARGS:-}" ]; then

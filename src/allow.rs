@@ -7,6 +7,12 @@
 //! 3. the config's `[allowlist]`: path globs, value regexes, stopwords;
 //! 4. `--baseline FILE`: findings already known (by fingerprint, whatever the commit).
 //!
+//! Full history audits also count the findings of rules the config's `[rules] disable` turns
+//! off ([`Suppressed::rules_disabled`]): the app runs those rules anyway and drops their
+//! findings before anything else here, so such a finding counts there even when a marker
+//! or an ignore entry would also hide it. In range audits, what the audited change itself adds
+//! is not applied silently: see `app::trust` (issue 16).
+//!
 //! Each entry remembers whether it matched anything, so `--verbose` can list the stale ones.
 
 use std::path::{Path, PathBuf};
@@ -33,13 +39,29 @@ pub struct Suppressed {
     pub allowlist: u64,
     /// By the baseline.
     pub baseline: u64,
+    /// Of rules the config's `[rules] disable` turns off (counted by full history audits, which
+    /// run those rules anyway and drop their findings here).
+    pub rules_disabled: u64,
 }
 
 impl Suppressed {
     /// All suppressed findings.
     pub fn total(&self) -> u64 {
-        self.inline + self.ignore_file + self.allowlist + self.baseline
+        self.inline + self.ignore_file + self.allowlist + self.baseline + self.rules_disabled
     }
+}
+
+/// Why a finding is suppressed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reason {
+    /// An inline allow marker.
+    Marker,
+    /// The ignore file; the matching entry's `file:line`.
+    IgnoreFile(String),
+    /// The config's allowlist; the matching glob's `file:line` when it is a path glob.
+    Allowlist(Option<String>),
+    /// The baseline.
+    Baseline,
 }
 
 /// Gitignore-style globs with a "was used" flag per glob.
@@ -68,17 +90,21 @@ impl PathGlobs {
 
     /// Whether `path` (relative to the root) or one of its parents matches a glob.
     fn matches(&self, path: &Path, is_dir: bool) -> bool {
+        self.matched(path, is_dir).is_some()
+    }
+
+    /// The place (`file:line`) of the glob that matches `path` or one of its parents.
+    fn matched(&self, path: &Path, is_dir: bool) -> Option<&str> {
         if self.entries.is_empty() {
-            return false;
+            return None;
         }
         match self.matcher.matched_path_or_any_parents(path, is_dir) {
             ignore::Match::Ignore(glob) => {
-                if let Some(entry) = self.entries.iter().find(|e| e.0 == glob.original()) {
-                    entry.2.store(true, Ordering::Relaxed);
-                }
-                true
+                let entry = self.entries.iter().find(|e| e.0 == glob.original())?;
+                entry.2.store(true, Ordering::Relaxed);
+                Some(&entry.1)
             }
-            _ => false,
+            _ => None,
         }
     }
 
@@ -291,41 +317,49 @@ impl Allow {
             || self.allow_paths.matches(path, is_dir)
     }
 
-    /// Drops suppressed findings; returns what is left and the counts.
+    /// Drops suppressed findings; returns what is left and the counts. A finding that carries
+    /// an [`crate::finding::AddedSuppression`] is kept: the change under audit added what would
+    /// hide it.
     pub fn apply(&self, findings: Vec<Finding>) -> (Vec<Finding>, Suppressed) {
         let mut suppressed = Suppressed::default();
         let kept = findings
             .into_iter()
-            .filter(|f| match self.reason(f) {
-                None => true,
-                Some(counter) => {
-                    *counter(&mut suppressed) += 1;
-                    false
+            .filter(|f| {
+                if f.added_suppression.is_some() {
+                    return true;
                 }
+                let counter = match self.reason(f) {
+                    None => return true,
+                    Some(Reason::Marker) => &mut suppressed.inline,
+                    Some(Reason::IgnoreFile(_)) => &mut suppressed.ignore_file,
+                    Some(Reason::Allowlist(_)) => &mut suppressed.allowlist,
+                    Some(Reason::Baseline) => &mut suppressed.baseline,
+                };
+                *counter += 1;
+                false
             })
             .collect();
         (kept, suppressed)
     }
 
-    /// Which counter a finding is suppressed under, if any.
-    #[allow(clippy::type_complexity)]
-    fn reason(&self, finding: &Finding) -> Option<fn(&mut Suppressed) -> &mut u64> {
+    /// Why `finding` is suppressed, if it is.
+    pub fn reason(&self, finding: &Finding) -> Option<Reason> {
         if finding.allow_marker.is_some() {
-            return Some(|s| &mut s.inline);
+            return Some(Reason::Marker);
         }
         let path = &finding.origin.within_root;
         if let Some(file) = &self.ignore_file {
             let fingerprint = finding.fingerprint.as_str();
             if let Some(entry) = file.fingerprints.iter().find(|e| e.0 == fingerprint) {
                 entry.2.store(true, Ordering::Relaxed);
-                return Some(|s| &mut s.ignore_file);
+                return Some(Reason::IgnoreFile(entry.1.clone()));
             }
-            if file.globs.matches(path, false) {
-                return Some(|s| &mut s.ignore_file);
+            if let Some(place) = file.globs.matched(path, false) {
+                return Some(Reason::IgnoreFile(place.to_string()));
             }
         }
-        if self.allow_paths.matches(path, false) {
-            return Some(|s| &mut s.allowlist);
+        if let Some(place) = self.allow_paths.matched(path, false) {
+            return Some(Reason::Allowlist(Some(place.to_string())));
         }
         if !finding.is_reference {
             let secret = finding.secret.expose();
@@ -336,11 +370,11 @@ impl Allow {
                     .iter()
                     .any(|w| memchr::memmem::find(&lower, w.as_bytes()).is_some())
             {
-                return Some(|s| &mut s.allowlist);
+                return Some(Reason::Allowlist(None));
             }
         }
         if self.baseline.contains(finding.fingerprint.as_str()) {
-            return Some(|s| &mut s.baseline);
+            return Some(Reason::Baseline);
         }
         None
     }

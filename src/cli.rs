@@ -121,12 +121,32 @@ struct HistoryArgs {
     /// Only commits reachable from this branch or ref.
     #[arg(long, value_name = "NAME")]
     branch: Option<String>,
+    /// Report every finding: apply no inline marker, ignore file, allowlist, baseline or
+    /// disabled rule.
+    #[arg(long)]
+    no_suppress: bool,
+    #[command(flatten)]
+    trust: TrustArgs,
     #[command(flatten)]
     blobs: BlobArgs,
     #[command(flatten)]
     filters: FilterArgs,
     #[command(flatten)]
     output: OutputArgs,
+}
+
+/// What a range audit trusts (`history --range`, `ci`): see "What CI trusts" in the README.
+#[derive(Debug, Args)]
+struct TrustArgs {
+    /// In a range audit, apply the head's .viscan.toml and .viscanignore when the range changes
+    /// them [default: the range's base commit's version applies, and findings the new version
+    /// would hide are reported]. The change is announced either way.
+    #[arg(long)]
+    trust_range_config: bool,
+    /// In a range audit, fail on any suppression the range adds: an inline allow marker, or a
+    /// trusted change to .viscan.toml or .viscanignore.
+    #[arg(long)]
+    strict: bool,
 }
 
 /// How to read a history's blobs (`history`, `ci`).
@@ -181,6 +201,8 @@ struct CiArgs {
     /// Also write the report as SARIF to FILE (for github/codeql-action/upload-sarif).
     #[arg(long, value_name = "FILE")]
     sarif: Option<PathBuf>,
+    #[command(flatten)]
+    trust: TrustArgs,
     #[command(flatten)]
     blobs: BlobArgs,
     #[command(flatten)]
@@ -392,7 +414,10 @@ fn history_settings(args: HistoryArgs) -> anyhow::Result<Settings> {
             max_file_size: args.blobs.max_file_size,
         }),
         output: args.output.into_settings(),
-        filters: args.filters.into_settings(false),
+        filters: FilterSettings {
+            no_suppress: args.no_suppress,
+            ..args.trust.apply(args.filters.into_settings(false))
+        },
     })
 }
 
@@ -421,7 +446,7 @@ fn ci_settings(args: CiArgs) -> anyhow::Result<Settings> {
             max_file_size: args.blobs.max_file_size,
         }),
         output,
-        filters: args.filters.into_settings(false),
+        filters: args.trust.apply(args.filters.into_settings(false)),
     })
 }
 
@@ -432,6 +457,18 @@ impl FilterArgs {
             ignore_file: self.ignore_file,
             baseline: self.baseline,
             no_ignore_file: no_ignore,
+            ..FilterSettings::default()
+        }
+    }
+}
+
+impl TrustArgs {
+    /// `filters` with these options set.
+    fn apply(self, filters: FilterSettings) -> FilterSettings {
+        FilterSettings {
+            trust_range_config: self.trust_range_config,
+            strict: self.strict,
+            ..filters
         }
     }
 }

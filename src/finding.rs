@@ -244,6 +244,34 @@ pub struct Finding {
     pub public_env: Option<String>,
     /// Found in a binary file's printable strings (see [`crate::blob::Encoding::Binary`]).
     pub binary: bool,
+    /// A suppression that the audited change itself added (`viscan ci`, `history --range`):
+    /// shown, never silently applied (issue 16).
+    pub added_suppression: Option<AddedSuppression>,
+}
+
+/// A suppression added by the change under audit that would hide a finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddedSuppression {
+    /// What would hide it: `marker`, `config` or `ignore-file`.
+    pub kind: &'static str,
+    /// Where that suppression is: `new.py:3`, `.viscan.toml:2`, `.viscanignore`.
+    pub place: String,
+    /// Whether the finding still fails the run: a config or ignore-file change from the range
+    /// is not applied (it does), an inline marker is (it does not, unless `--strict`).
+    pub blocking: bool,
+}
+
+impl AddedSuppression {
+    /// The sentence every format shows.
+    pub fn describe(&self) -> String {
+        match self.kind {
+            "marker" => format!("allowed by a marker added in this change ({})", self.place),
+            _ => format!(
+                "hidden by a suppression added in this change ({})",
+                self.place
+            ),
+        }
+    }
 }
 
 /// A position in an original source file named by a source map.
@@ -266,6 +294,14 @@ impl Finding {
         } else {
             self.secret.redacted()
         }
+    }
+
+    /// Whether this finding fails the run: all do, but a key that an inline marker added by
+    /// the audited change allows (without `--strict`), which is a warning.
+    pub fn fails_run(&self) -> bool {
+        self.added_suppression
+            .as_ref()
+            .is_none_or(|added| added.blocking)
     }
 
     /// The sort key that makes output deterministic whatever the thread count.

@@ -11,7 +11,7 @@ use std::io::Write;
 
 use anyhow::{Context, bail};
 
-use super::{CiSettings, HistorySettings, OutputSettings, Run, history};
+use super::{CiSettings, HistorySettings, OutputSettings, Run, Settings, history, trust};
 use crate::exit::ExitStatus;
 use crate::report::{ReportInput, Summary, github};
 use crate::source::git::{CommitGraph, HistoryOptions, RangeCount, RemoteBranch};
@@ -44,7 +44,7 @@ impl Graph for CommitGraph {
 }
 
 /// Runs `viscan ci`: reads the event, picks the commits, says which on stderr, scans them.
-pub(super) fn run(ctx: &Run<'_>, settings: &CiSettings) -> anyhow::Result<ExitStatus> {
+pub(super) fn run(all: &Settings, settings: &CiSettings) -> anyhow::Result<ExitStatus> {
     let Some(name) = settings.event_name.as_deref().filter(|n| !n.is_empty()) else {
         bail!(
             "GITHUB_EVENT_NAME is not set: `viscan ci` runs inside GitHub Actions (elsewhere, \
@@ -64,9 +64,12 @@ pub(super) fn run(ctx: &Run<'_>, settings: &CiSettings) -> anyhow::Result<ExitSt
         let graph = CommitGraph::open(&settings.repo)?;
         crate::source::github::choose(&event, &graph)?
     };
-    if !ctx.output.quiet {
+    if !all.output.quiet {
         crate::note!("viscan: ci: {}", choice.description);
     }
+    // What decides the audit comes from the range's base, not from the change (issue 16).
+    let decided = trust::decide_for_ci(all, &settings.repo, &choice.scope)?;
+    let ctx = &Run::new(all, decided, &settings.repo)?;
     let options = match choice.scope {
         Scope::Nothing => {
             let summary = Summary {
@@ -100,7 +103,8 @@ pub(super) fn run(ctx: &Run<'_>, settings: &CiSettings) -> anyhow::Result<ExitSt
 
 /// What `--format github` writes besides the annotations: the Markdown job summary appended
 /// to `GITHUB_STEP_SUMMARY` (within [`github::step_summary_budget`]; a failure to write it is
-/// only a warning, the report is out already) and `findings=N` appended to `GITHUB_OUTPUT`
+/// only a warning, the report is out already) and `findings=N` (those that fail the run) and
+/// `warnings=N` (those that do not) appended to `GITHUB_OUTPUT`
 /// (an error when it fails: the action decides the job's result from it).
 pub(super) fn write_step_files(
     input: &ReportInput<'_>,
@@ -126,7 +130,12 @@ pub(super) fn write_step_files(
             .create(true)
             .append(true)
             .open(path)
-            .and_then(|mut file| writeln!(file, "findings={}", input.findings.len()))
+            .and_then(|mut file| {
+                // Warnings (markers the range added, without --strict) do not fail the job.
+                let failing = input.findings.iter().filter(|f| f.fails_run()).count();
+                let warnings = input.findings.len() - failing;
+                writeln!(file, "findings={failing}\nwarnings={warnings}")
+            })
             .with_context(|| format!("failed to write the step output {}", path.display()))?;
     }
     Ok(())

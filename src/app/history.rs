@@ -64,6 +64,8 @@ pub(super) fn run(ctx: &Run<'_>, settings: &HistorySettings) -> anyhow::Result<E
         unused_markers.extend(part.unused_markers);
     }
 
+    let mut message_findings = scan_messages(scanner, &settings.history.repo, &index.commits)?;
+
     // Present at HEAD: the secret is found in a blob of HEAD's tree. HEAD blobs outside the
     // walked commits (a --range) are scanned too, but only when there is something to look up.
     let mut head_secrets: HashSet<Vec<u8>> = by_blob
@@ -71,7 +73,7 @@ pub(super) fn run(ctx: &Run<'_>, settings: &HistorySettings) -> anyhow::Result<E
         .filter(|((id, _), _)| index.head_blobs.contains(id))
         .flat_map(|(_, found)| found.iter().map(|f| f.secret.expose().to_vec()))
         .collect();
-    if !by_blob.is_empty() {
+    if !by_blob.is_empty() || !message_findings.is_empty() {
         let walked: HashSet<Oid> = index.scanned.iter().map(|(id, _)| *id).collect();
         let rest: Vec<Job> = index
             .head_blobs
@@ -124,6 +126,10 @@ pub(super) fn run(ctx: &Run<'_>, settings: &HistorySettings) -> anyhow::Result<E
             }
         }
     }
+    for finding in &mut message_findings {
+        finding.present_at_head = Some(head_secrets.contains(finding.secret.expose()));
+    }
+    findings.append(&mut message_findings);
     let summary = Summary {
         num_files: stats.num_blobs,
         num_commits: Some(index.num_commits),
@@ -132,6 +138,25 @@ pub(super) fn run(ctx: &Run<'_>, settings: &HistorySettings) -> anyhow::Result<E
         ..Summary::default()
     };
     ctx.finish(findings, summary, unused_markers)
+}
+
+/// Scans the messages of the walked commits and of the annotated tags that point at them
+/// (issue 16): a key pasted into a message is a finding at `commit-message` (or
+/// `tag-message:NAME`), line within the message, attributed to the commit.
+fn scan_messages(scanner: &Scanner, repo: &Path, commits: &[Oid]) -> anyhow::Result<Vec<Finding>> {
+    let mut worker = scanner.worker();
+    let mut findings = Vec::new();
+    for message in git::messages(repo, commits)? {
+        let blob = Blob {
+            bytes: message.text,
+            origin: Origin {
+                commit: Some(message.commit),
+                ..Origin::file(message.location)
+            },
+        };
+        worker.scan(&blob, &mut findings);
+    }
+    Ok(findings)
 }
 
 /// Walks history on this thread and scans the blobs it announces on the pool meanwhile.

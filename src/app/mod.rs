@@ -8,6 +8,7 @@ mod history;
 mod progress;
 mod rules;
 mod staged;
+mod trust;
 
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
@@ -52,6 +53,13 @@ pub struct FilterSettings {
     pub baseline: Option<PathBuf>,
     /// Whether to skip `.viscanignore` (`--no-ignore`).
     pub no_ignore_file: bool,
+    /// `--trust-range-config`: in a range audit, apply the head's `.viscan.toml` and
+    /// `.viscanignore` instead of the base's (the change is still announced).
+    pub trust_range_config: bool,
+    /// `--strict`: in a range audit, any suppression the range adds fails the run.
+    pub strict: bool,
+    /// `--no-suppress`: report every finding, whatever would suppress it.
+    pub no_suppress: bool,
 }
 
 /// The subcommands.
@@ -170,7 +178,11 @@ pub struct OutputSettings {
 pub fn run(settings: Settings) -> anyhow::Result<ExitStatus> {
     diag::set_quiet(settings.output.quiet);
     let root = settings.command.root();
-    let config = Config::discover(settings.filters.config.as_deref(), &root)?;
+    let config = match &settings.command {
+        // Read from the range's base commit instead (see [`trust`]).
+        Command::Ci(_) => Config::default(),
+        _ => Config::discover(settings.filters.config.as_deref(), &root)?,
+    };
     if let Command::ConfigShow = settings.command {
         // Not `print!`: it panics when stdout is a closed pipe (`config show | head -0`).
         io::stdout()
@@ -178,27 +190,6 @@ pub fn run(settings: Settings) -> anyhow::Result<ExitStatus> {
             .write_all(config.to_toml()?.as_bytes())?;
         return Ok(ExitStatus::Clean);
     }
-    let (custom_rules, rule_options) = config.rule_parts();
-    let rules = RuleSet::load(custom_rules, &rule_options)?;
-    let scanner = Scanner::new(rules)
-        .context("failed to build the keyword prefilter")?
-        .with_bundle_paths(config.bundle_paths.clone())
-        .with_unused_markers(settings.output.verbose);
-    let ignore_file = if settings.filters.no_ignore_file && settings.filters.ignore_file.is_none() {
-        None
-    } else {
-        IgnoreFile::discover(settings.filters.ignore_file.as_deref(), &root)?
-    };
-    let baseline = match &settings.filters.baseline {
-        Some(path) => Some((path.clone(), Baseline::load(path)?)),
-        None => None,
-    };
-    let allow = Allow::new(&config, ignore_file, baseline, &root)?;
-    let max_file_size = settings
-        .command
-        .max_file_size()
-        .or(config.max_file_size)
-        .unwrap_or(DEFAULT_MAX_FILE_SIZE);
     // Ctrl-C stops a scan cleanly (no partial report); other commands keep the default.
     if matches!(
         settings.command,
@@ -208,13 +199,23 @@ pub fn run(settings: Settings) -> anyhow::Result<ExitStatus> {
             crate::warn!("cannot catch Ctrl-C: {error}");
         }
     }
-    let ctx = Run {
-        scanner,
-        allow,
-        output: &settings.output,
-        max_file_size,
-        started: Instant::now(),
+    let decided = match &settings.command {
+        // Its range, hence what decides it, is known once the event is read.
+        Command::Ci(ci) => return ci::run(&settings, ci),
+        Command::History(history) => match &history.history.range {
+            Some(range) => match trust::Range::of_history(&history.history.repo, range)? {
+                Some(range) => trust::decide(&settings, &history.history.repo, &range)?,
+                None => Decided::from_tree(&settings, config, &root)?,
+            },
+            None => {
+                let mut decided = Decided::from_tree(&settings, config, &root)?;
+                decided.count_disabled_rules = true;
+                decided
+            }
+        },
+        _ => Decided::from_tree(&settings, config, &root)?,
     };
+    let ctx = Run::new(&settings, decided, &root)?;
     match &settings.command {
         Command::Scan(scan) => run_scan(&ctx, scan),
         Command::RulesList => rules::list(&ctx.scanner),
@@ -223,8 +224,84 @@ pub fn run(settings: Settings) -> anyhow::Result<ExitStatus> {
         Command::History(history) => history::run(&ctx, history),
         Command::Staged(staged) => staged::run(&ctx, staged),
         Command::HookInstall(hook) => crate::hook::install(&hook.repo, hook.force),
-        Command::ConfigShow => Ok(ExitStatus::Clean),
-        Command::Ci(ci) => ci::run(&ctx, ci),
+        // Done above.
+        Command::ConfigShow | Command::Ci(_) => Ok(ExitStatus::Clean),
+    }
+}
+
+/// The config and ignore file that decide a run, and the range checks that go with them.
+pub(crate) struct Decided {
+    config: Config,
+    ignore_file: Option<IgnoreFile>,
+    range: Option<trust::RangeCheck>,
+    /// What the report must say about them (a decision file changed by the range).
+    notices: Vec<String>,
+    /// Run the rules `[rules] disable` turns off and count their findings as suppressed (full
+    /// history audits, so the summary says what the config hid).
+    count_disabled_rules: bool,
+}
+
+impl Decided {
+    /// From the scanned tree (or the files named on the command line).
+    fn from_tree(settings: &Settings, config: Config, root: &Path) -> anyhow::Result<Decided> {
+        let ignore_file =
+            if settings.filters.no_ignore_file && settings.filters.ignore_file.is_none() {
+                None
+            } else {
+                IgnoreFile::discover(settings.filters.ignore_file.as_deref(), root)?
+            };
+        Ok(Decided {
+            config,
+            ignore_file,
+            range: None,
+            notices: Vec::new(),
+            count_disabled_rules: false,
+        })
+    }
+}
+
+impl<'a> Run<'a> {
+    /// Builds the scanner and the suppression set `decided` calls for.
+    fn new(settings: &'a Settings, decided: Decided, root: &Path) -> anyhow::Result<Run<'a>> {
+        let config = &decided.config;
+        for notice in &decided.notices {
+            crate::warn!("{notice}");
+        }
+        let (custom_rules, mut rule_options) = config.rule_parts();
+        let no_suppress = settings.filters.no_suppress;
+        let disabled_rules = if decided.count_disabled_rules || no_suppress {
+            let options = rule_options.clone();
+            rule_options.disable.clear();
+            (!no_suppress).then_some(options)
+        } else {
+            None
+        };
+        let rules = RuleSet::load(custom_rules, &rule_options)?;
+        let scanner = Scanner::new(rules)
+            .context("failed to build the keyword prefilter")?
+            .with_bundle_paths(config.bundle_paths.clone())
+            .with_unused_markers(settings.output.verbose);
+        let baseline = match &settings.filters.baseline {
+            Some(path) => Some((path.clone(), Baseline::load(path)?)),
+            None => None,
+        };
+        let allow = Allow::new(config, decided.ignore_file, baseline, root)?;
+        let max_file_size = settings
+            .command
+            .max_file_size()
+            .or(config.max_file_size)
+            .unwrap_or(DEFAULT_MAX_FILE_SIZE);
+        Ok(Run {
+            scanner,
+            allow,
+            output: &settings.output,
+            max_file_size,
+            started: Instant::now(),
+            range: decided.range,
+            notices: decided.notices,
+            disabled_rules,
+            no_suppress,
+        })
     }
 }
 
@@ -275,6 +352,15 @@ pub(crate) struct Run<'a> {
     pub(crate) output: &'a OutputSettings,
     pub(crate) max_file_size: u64,
     pub(crate) started: Instant,
+    /// Range audits: what the change under audit may not switch off.
+    range: Option<trust::RangeCheck>,
+    /// Sentences the report must carry (see [`trust`]).
+    notices: Vec<String>,
+    /// Full audits: the rule selection whose disabled rules ran anyway, to count what
+    /// `[rules] disable` hid.
+    disabled_rules: Option<crate::rules::RuleOptions>,
+    /// `--no-suppress`: nothing is dropped.
+    no_suppress: bool,
 }
 
 impl Run<'_> {
@@ -292,9 +378,30 @@ impl Run<'_> {
             crate::note!("viscan: interrupted: the report is incomplete and was not written");
             return Ok(ExitStatus::Interrupted);
         }
-        let (mut findings, suppressed) = self.allow.apply(findings);
+        let mut findings = findings;
+        let mut rules_disabled = 0;
+        if let Some(options) = &self.disabled_rules {
+            findings.retain(|f| {
+                let off = options.disabling(&f.rule_id).is_some();
+                rules_disabled += u64::from(off);
+                !off
+            });
+        }
+        if let Some(range) = &self.range {
+            range.mark_added_markers(&mut findings);
+        }
+        let (mut findings, mut suppressed) = if self.no_suppress {
+            (findings, crate::allow::Suppressed::default())
+        } else {
+            self.allow.apply(findings)
+        };
+        if let Some(range) = &self.range {
+            range.mark_hidden_by_head(&mut findings);
+        }
         findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        suppressed.rules_disabled = rules_disabled;
         summary.suppressed = suppressed;
+        summary.notices = self.notices.clone();
         summary.had_errors = diag::errored();
         summary.elapsed = self.started.elapsed();
         if self.output.verbose {
@@ -326,7 +433,14 @@ impl Run<'_> {
             });
         }
         write_report(self.scanner.rules(), &findings, &summary, self.output)?;
-        Ok(exit_status(&findings))
+        let status = exit_status(&findings);
+        if status == ExitStatus::Clean && self.range.as_ref().is_some_and(|r| r.strict_refuses()) {
+            crate::warn!(
+                "--strict: this change edits what decides the audit (see the notice above)"
+            );
+            return Ok(ExitStatus::Findings);
+        }
+        Ok(status)
     }
 }
 
@@ -496,7 +610,8 @@ fn run_scan(ctx: &Run<'_>, scan: &ScanSettings) -> anyhow::Result<ExitStatus> {
 pub(crate) fn exit_status(findings: &[Finding]) -> ExitStatus {
     if diag::errored() {
         ExitStatus::Error
-    } else if findings.is_empty() {
+    } else if !findings.iter().any(Finding::fails_run) {
+        // Nothing left but warnings (markers a range added, without `--strict`).
         ExitStatus::Clean
     } else {
         ExitStatus::Findings

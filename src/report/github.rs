@@ -57,11 +57,23 @@ fn level(severity: Severity) -> (usize, &'static str) {
     }
 }
 
-/// Writes the annotations and the closing line.
+/// The annotation level of `finding`: a key that a marker added by the audited change allows
+/// (and that does not fail the run) is a warning, whatever its severity.
+fn finding_level(finding: &Finding) -> (usize, &'static str) {
+    match &finding.added_suppression {
+        Some(added) if !added.blocking => (1, "warning"),
+        _ => level(finding.severity),
+    }
+}
+
+/// Writes the notices about the audit itself, the annotations and the closing line.
 pub fn write(input: &ReportInput<'_>, out: &mut dyn Write) -> io::Result<()> {
+    for notice in &input.summary.notices {
+        writeln!(out, "::notice title=viscan::{}", escape_data(notice))?;
+    }
     let mut totals = [0usize; 3];
     for finding in input.findings {
-        totals[level(finding.severity).0] += 1;
+        totals[finding_level(finding).0] += 1;
     }
     let overflow = totals.iter().any(|&n| n > MAX_ANNOTATIONS_PER_LEVEL);
     // The "N more" notice needs a notice slot of its own.
@@ -72,7 +84,7 @@ pub fn write(input: &ReportInput<'_>, out: &mut dyn Write) -> io::Result<()> {
     ];
     let mut shown = [0usize; 3];
     for finding in input.findings {
-        let (slot, name) = level(finding.severity);
+        let (slot, name) = finding_level(finding);
         if shown[slot] < caps[slot] {
             shown[slot] += 1;
             writeln!(out, "{}", annotation(name, finding, input.show_secrets))?;
@@ -173,6 +185,9 @@ pub fn step_summary(input: &ReportInput<'_>, budget: usize) -> String {
     }
     md.push_str(&totals_line(input));
     md.push_str(".\n");
+    for notice in &input.summary.notices {
+        md.push_str(&format!("\n> **Note:** {}\n", cell(notice)));
+    }
     // What must stay: the fix and, when rows are cut, the line saying so.
     let fix = if findings.is_empty() {
         String::new()
@@ -229,10 +244,14 @@ fn table_row(finding: &Finding, with_commits: bool) -> String {
         loc.line,
         loc.column
     );
+    let rule = match &finding.added_suppression {
+        Some(added) => format!("{} ({})", code(&finding.rule_id), cell(&added.describe())),
+        None => code(&finding.rule_id),
+    };
     let mut row = format!(
         "| {} | {} | {} | {} |",
         finding.severity.as_str(),
-        code(&finding.rule_id),
+        rule,
         code(&location),
         // Always redacted: a job summary is kept with the run.
         code(&finding.preview()),

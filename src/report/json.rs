@@ -17,7 +17,12 @@
 //!                                             (scanned anyway), and that .ignore, .viscanignore
 //!                                             or the allowlist kept out
 //!     "elapsed_seconds": 0.012, "ignored_build_dirs": ["dist"],
-//!     "suppressed": { "inline": 1, "ignore_file": 0, "allowlist": 0, "baseline": 2 }
+//!     "suppressed": { "inline": 1, "ignore_file": 0, "allowlist": 0, "baseline": 2,
+//!                     "rules_disabled": 0 },  rules_disabled: findings of rules the config's
+//!                                             [rules] disable turns off (full history audits
+//!                                             run them anyway to count them; else 0)
+//!     "notices": ["this change edits .viscan.toml: …"]  only when there are any: what a range
+//!                                             audit says about the files that decide it
 //!   }
 //! }
 //! ```
@@ -54,6 +59,10 @@
 //!   "commit": "9fceb02…", "author_name": "…",  history only: the commit that first introduced
 //!   "author_email": "…", "date": "ISO 8601",  this blob at this path, and its author
 //!   "present_at_head": false,                 history only: is the same secret in HEAD's tree
+//!   "suppressed_by": { "kind": "marker",      only in range audits, when a suppression the
+//!     "place": "new.py:3", "blocking": false, audited change added would hide it: kind marker
+//!     "message": "allowed by a marker …" },   (kept as a warning; blocking with --strict),
+//!                                             config or ignore-file (not applied: it fails)
 //!   "secret": "..."                           only with --show-secrets
 //! }
 //! ```
@@ -105,7 +114,18 @@ struct JsonFinding<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     present_at_head: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    suppressed_by: Option<JsonAdded<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     secret: Option<String>,
+}
+
+/// A suppression the audited change added (see [`crate::finding::AddedSuppression`]).
+#[derive(Serialize)]
+struct JsonAdded<'a> {
+    kind: &'a str,
+    place: &'a str,
+    blocking: bool,
+    message: String,
 }
 
 impl<'a> JsonFinding<'a> {
@@ -147,6 +167,12 @@ impl<'a> JsonFinding<'a> {
                 .map(|c| c.author_email.as_str()),
             date: finding.origin.commit.as_ref().map(|c| c.date.as_str()),
             present_at_head: finding.present_at_head,
+            suppressed_by: finding.added_suppression.as_ref().map(|added| JsonAdded {
+                kind: added.kind,
+                place: &added.place,
+                blocking: added.blocking,
+                message: added.describe(),
+            }),
             secret: show_secrets
                 .then(|| String::from_utf8_lossy(finding.secret.expose()).into_owned()),
         }
@@ -168,6 +194,8 @@ struct JsonSummary<'a> {
     elapsed_seconds: f64,
     ignored_build_dirs: &'a [String],
     suppressed: crate::allow::Suppressed,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    notices: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -200,6 +228,7 @@ pub fn write(input: &ReportInput<'_>, out: &mut dyn Write) -> io::Result<()> {
             elapsed_seconds: (summary.elapsed.as_secs_f64() * 1000.0).round() / 1000.0,
             ignored_build_dirs: &summary.ignored_build_dirs,
             suppressed: summary.suppressed,
+            notices: &summary.notices,
         },
     };
     serde_json::to_writer_pretty(&mut *out, &report)?;

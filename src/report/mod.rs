@@ -55,6 +55,9 @@ pub struct Summary {
     pub ignored_build_dirs: Vec<String>,
     /// Findings dropped by inline markers, the ignore file, the allowlist and the baseline.
     pub suppressed: crate::allow::Suppressed,
+    /// What the report must say about the audit itself: a decision file the audited range
+    /// changes (issue 16). Shown in every format.
+    pub notices: Vec<String>,
 }
 
 /// Everything a report needs.
@@ -123,10 +126,14 @@ pub(crate) fn message(finding: &Finding, show_secrets: bool) -> String {
     } else {
         format!("{} ({value})", finding.rule_name)
     };
-    if finding.decoded.is_empty() {
+    let message = if finding.decoded.is_empty() {
         message
     } else {
         format!("{message} [decoded: {}]", finding.decoded.join(", "))
+    };
+    match &finding.added_suppression {
+        Some(added) => format!("{message} [{}]", added.describe()),
+        None => message,
     }
 }
 

@@ -29,7 +29,7 @@ use serde_json::json;
 use serde_sarif::sarif::{
     ArtifactLocation, Invocation, Location, Message, MultiformatMessageString, PhysicalLocation,
     PropertyBag, Region, ReportingConfiguration, ReportingDescriptor, Result as SarifResult,
-    ResultLevel, Run, Sarif, Tool, ToolComponent,
+    ResultLevel, Run, Sarif, Suppression, Tool, ToolComponent,
 };
 
 use super::{REMEDIATION, ReportInput, message};
@@ -370,7 +370,24 @@ fn result(finding: &Finding, rules: &[&Rule], show_secrets: bool) -> SarifResult
         .iter()
         .position(|r| r.id == finding.rule_id)
         .unwrap_or_default() as i64;
-    SarifResult::builder()
+    // A key allowed by a marker the audited change added: a result GitHub shows as
+    // suppressed in source, rather than no result at all.
+    let suppressions: Vec<Suppression> = finding
+        .added_suppression
+        .iter()
+        .filter(|added| added.kind == "marker")
+        .map(|added| {
+            Suppression::builder()
+                .kind(json!("inSource"))
+                .justification(added.describe())
+                .build()
+        })
+        .collect();
+    if let Some(added) = &finding.added_suppression {
+        extra.insert("suppressedBy".to_string(), json!(added.kind));
+        extra.insert("suppressedAt".to_string(), json!(added.place));
+    }
+    let mut result = SarifResult::builder()
         .rule_id(finding.rule_id.clone())
         .rule_index(rule_index)
         .level(level(finding.severity))
@@ -382,7 +399,11 @@ fn result(finding: &Finding, rules: &[&Rule], show_secrets: bool) -> SarifResult
         .locations(vec![location])
         .partial_fingerprints(fingerprints)
         .properties(PropertyBag::builder().additional_properties(extra).build())
-        .build()
+        .build();
+    if !suppressions.is_empty() {
+        result.suppressions = Some(suppressions);
+    }
+    result
 }
 
 /// GitHub resolves URIs against the repository root, where CI runs us: an absolute path under

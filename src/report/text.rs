@@ -106,12 +106,16 @@ pub fn write(input: &ReportInput<'_>, out: &mut dyn Write) -> io::Result<()> {
             (hidden.inline, "by inline allow markers"),
             (hidden.ignore_file, "by .viscanignore"),
             (hidden.allowlist, "by the config allowlist"),
+            (hidden.rules_disabled, "by rules the config disables"),
         ]
         .iter()
         .filter(|(n, _)| *n > 0)
         .map(|(n, why)| format!("{n} {why}"))
         .collect();
         writeln!(out, "hidden: {}", parts.join(", "))?;
+    }
+    for notice in &summary.notices {
+        writeln!(out, "note: {}", escape(notice))?;
     }
     if summary.num_skipped_large > 0 {
         writeln!(

@@ -66,6 +66,17 @@ pub struct RuleOptions {
     pub origin: String,
 }
 
+impl RuleOptions {
+    /// The `disable` entry that turns rule `id` off (and no `enable` entry turns back on).
+    pub fn disabling(&self, id: &str) -> Option<&str> {
+        let matches = |pattern: &&String| id_matches(pattern, id);
+        if self.enable.iter().any(|p| matches(&p)) {
+            return None;
+        }
+        self.disable.iter().find(matches).map(String::as_str)
+    }
+}
+
 /// One compiled pattern.
 #[derive(Debug)]
 pub struct Pattern {
@@ -151,10 +162,7 @@ impl RuleSet {
             .iter()
             .flat_map(|s| s.rules.iter().map(|r| r.id.clone()))
             .collect();
-        let selected = |id: &str| {
-            let matches = |pattern: &String| id_matches(pattern, id);
-            !options.disable.iter().any(matches) || options.enable.iter().any(matches)
-        };
+        let selected = |id: &str| options.disabling(id).is_none();
         for pattern in options.disable.iter().chain(&options.enable) {
             if !ids.iter().any(|id| id_matches(pattern, id)) {
                 return Err(RuleError::Selection {
@@ -373,6 +381,21 @@ fn compile(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn disabling_names_the_entry_unless_enable_turns_the_rule_back_on() {
+        let options = RuleOptions {
+            disable: vec!["voiceinfra.*".into()],
+            enable: vec!["voiceinfra.webhook-secret".into()],
+            ..RuleOptions::default()
+        };
+        assert_eq!(
+            options.disabling("voiceinfra.api-key.header"),
+            Some("voiceinfra.*")
+        );
+        assert_eq!(options.disabling("voiceinfra.webhook-secret"), None);
+        assert_eq!(options.disabling("generic.x-api-key"), None);
+    }
 
     #[test]
     fn builtin_rules_compile() {

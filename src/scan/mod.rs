@@ -1072,6 +1072,7 @@ fn make_finding(
         original: m.original.clone(),
         public_env,
         binary: false,
+        added_suppression: None,
     }
 }
 

@@ -52,7 +52,13 @@ pub(crate) fn clone(upstream: &TestRepo, args: &[&str]) -> Checkout {
 }
 
 /// Runs `viscan ci ARGS` in `checkout` for event `name` with `payload`, GitHub-style.
-fn ci(checkout: &Path, name: &str, payload: &Value, args: &[&str], env: &[(&str, &str)]) -> Output {
+pub(crate) fn ci(
+    checkout: &Path,
+    name: &str,
+    payload: &Value,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> Output {
     let events = TestDir::new();
     let event_path = events.write("event.json", payload.to_string());
     let mut cmd = viscan();
@@ -379,7 +385,7 @@ fn a_decoy_copy_does_not_pass_a_pull_request() {
         );
         assert_eq!(
             std::fs::read_to_string(&outputs).expect("outputs"),
-            format!("findings={num_findings}\n"),
+            format!("findings={num_findings}\nwarnings=0\n"),
             "{path}"
         );
     }
@@ -499,7 +505,7 @@ fn empty_ranges_exit_0_with_a_message() {
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(
         std::fs::read_to_string(&outputs).expect("outputs"),
-        "findings=0\n"
+        "findings=0\nwarnings=0\n"
     );
     let markdown = std::fs::read_to_string(&summary).expect("summary");
     assert!(
@@ -626,7 +632,7 @@ fn ci_writes_annotations_job_summary_outputs_and_sarif() {
     );
     assert_eq!(
         std::fs::read_to_string(&outputs).expect("outputs"),
-        "findings=1\n"
+        "findings=1\nwarnings=0\n"
     );
     let markdown = std::fs::read_to_string(&summary).expect("summary");
     assert!(
@@ -795,7 +801,7 @@ fn sarif_over_25000_results_keeps_the_most_severe() {
 
 /// Runs `scripts/action-run.sh STEP` with a fake GitHub Actions environment; returns the output
 /// and what the step wrote to `GITHUB_OUTPUT`.
-fn action_step(step: &str, runner: &TestDir, env: &[(&str, &str)]) -> (Output, String) {
+pub(crate) fn action_step(step: &str, runner: &TestDir, env: &[(&str, &str)]) -> (Output, String) {
     let outputs = runner.path().join(format!("{step}-outputs.txt"));
     std::fs::write(&outputs, "").expect("outputs file");
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/action-run.sh");
@@ -851,7 +857,7 @@ fn action_steps_scan_annotate_and_set_the_job_result() {
     assert_eq!(
         outputs,
         format!(
-            "findings=1\nsarif-file={}\ncheckout-path={}\n",
+            "findings=1\nwarnings=0\nsarif-file={}\ncheckout-path={}\n",
             sarif.display(),
             std::fs::canonicalize(&checkout.path)
                 .expect("abs")

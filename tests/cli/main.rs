@@ -15,3 +15,4 @@ mod scan;
 mod staged;
 mod suppress;
 mod terminal;
+mod trust;

@@ -27,9 +27,11 @@ use git2::{
 
 use crate::blob::CommitMeta;
 
+mod at_commit;
 mod graph;
 /// Public so the fuzz targets (`fuzz/`) can reach its parser; nothing else outside `git` uses it.
 pub mod index_file;
+mod messages;
 mod staged;
 mod tracked;
 
@@ -44,7 +46,9 @@ macro_rules! report_if {
         }
     };
 }
+pub use at_commit::{CommitFiles, FileAt};
 pub use graph::{CommitGraph, RangeCount, RemoteBranch};
+pub use messages::{COMMIT_MESSAGE, Message, TAG_MESSAGE, messages};
 pub use staged::{StagedChange, staged_changes};
 pub use tracked::tracked_files;
 
@@ -113,6 +117,8 @@ pub struct HistoryIndex<K> {
     pub scanned: HashSet<(Oid, K)>,
     /// Blob ids in HEAD's tree (empty for an unborn HEAD).
     pub head_blobs: HashSet<Oid>,
+    /// The commits walked, parents first (their messages are scanned too).
+    pub commits: Vec<Oid>,
 }
 
 fn open(path: &Path) -> anyhow::Result<Repository> {
@@ -135,7 +141,7 @@ pub fn index_history<K: Hash + Eq>(
     mut on_new_blob: impl FnMut(Oid, &Path),
 ) -> anyhow::Result<HistoryIndex<K>> {
     let mut scanned = HashSet::new();
-    let (num_commits, head_blobs) = walk(options, true, |_, path, id| {
+    let (num_commits, head_blobs, commits) = walk(options, true, |_, path, id| {
         let path = as_path(path);
         if scanned.insert((id, classify(&path))) {
             on_new_blob(id, &path);
@@ -145,6 +151,7 @@ pub fn index_history<K: Hash + Eq>(
         num_commits,
         scanned,
         head_blobs,
+        commits,
     })
 }
 
@@ -173,12 +180,13 @@ pub fn introductions(
 
 /// Walks the commits selected by `options`, parents before children, and calls `visit` with
 /// each (path, blob id) a commit introduces. Diagnostics go to stderr only when `report`.
-/// Returns the number of commits walked and the blob ids of HEAD's tree.
+/// Returns the number of commits walked, the blob ids of HEAD's tree and the commits walked,
+/// parents first.
 fn walk(
     options: &HistoryOptions,
     report: bool,
     mut visit: impl FnMut(&Arc<CommitMeta>, &[u8], Oid),
-) -> anyhow::Result<(u64, HashSet<Oid>)> {
+) -> anyhow::Result<(u64, HashSet<Oid>, Vec<Oid>)> {
     skip_hash_verification();
     let repo = open(&options.repo)?;
     // `viscan ci` (`include`) has checked that its range stays clear of the boundary.
@@ -235,6 +243,7 @@ fn walk(
         num_commit: 0,
     };
     let mut num_commits = 0u64;
+    let mut commits = Vec::new();
     if num_starts > 0 {
         // libgit2 orders the whole walk before it yields a commit, so one unreadable commit (a
         // truncated or corrupt pack) would end it: then walk what can be read, ourselves.
@@ -285,6 +294,7 @@ fn walk(
                 continue;
             }
             num_commits += 1;
+            commits.push(oid);
             budget.num_commit = 0;
             match add_commit(&repo, &commit, &mut budget, &mut visit) {
                 Err(error) => report_if!(report, err!("commit {oid}: {}", error.message())),
@@ -301,7 +311,7 @@ fn walk(
             }
         }
     }
-    Ok((num_commits, head_blobs))
+    Ok((num_commits, head_blobs, commits))
 }
 
 /// Pushes the tip of every ref that leads to a commit (branches, remote-tracking branches,
