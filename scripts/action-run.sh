@@ -4,7 +4,8 @@
 # over as an environment variable (INPUT_*, never spliced into a script: no injection).
 #
 #   action-run.sh prepare  cache key and build directory   outputs: cache-key, cache-prefix, target-dir
-#   action-run.sh build    build viscan from this action's source with cargo (version: source),
+#   action-run.sh build    download a release binary (version: latest or vX.Y.Z, checked against
+#                          SHA256SUMS), build this action's source with cargo (version: source),
 #                          or use the viscan on PATH (version: path)       output: bin
 #   action-run.sh scan     run `viscan ci`: annotations, job summary, SARIF
 #                          outputs: findings (written by viscan), sarif-file, checkout-path
@@ -80,12 +81,91 @@ build() {
       bin="$(command -v viscan)" ||
         fail "version: path, but there is no viscan on PATH (install it first, or use version: source)"
       ;;
+    latest | v[0-9]*.[0-9]*.[0-9]*)
+      [[ "$INPUT_VERSION" =~ ^(latest|v[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.]+)?)$ ]] ||
+        fail "unknown version '${INPUT_VERSION}': use latest, vX.Y.Z, source or path"
+      download "$INPUT_VERSION"
+      bin="$DOWNLOADED"
+      ;;
     *)
-      fail "unknown version '${INPUT_VERSION}': use source (build this action's own source with cargo) or path (a viscan already on PATH)"
+      fail "unknown version '${INPUT_VERSION}': use latest or vX.Y.Z (a release binary), source (build this action's own source with cargo) or path (a viscan already on PATH)"
       ;;
   esac
   "$bin" --version
   output bin "$bin"
+}
+
+# The release archive for this runner (the names scripts/release-archive.sh writes).
+release_target() {
+  case "${RUNNER_OS:-$(uname -s)}/${RUNNER_ARCH:-$(uname -m)}" in
+    Linux/X64 | Linux/x86_64) echo x86_64-unknown-linux-musl ;;
+    Linux/ARM64 | Linux/aarch64) echo aarch64-unknown-linux-musl ;;
+    macOS/X64 | Darwin/x86_64) echo x86_64-apple-darwin ;;
+    macOS/ARM64 | Darwin/arm64) echo aarch64-apple-darwin ;;
+    Windows/X64) echo x86_64-pc-windows-msvc ;;
+    *) fail "no viscan release binary for ${RUNNER_OS:-?}/${RUNNER_ARCH:-?}: use version: source" ;;
+  esac
+}
+
+# download VERSION: fetches the release archive for this runner and SHA256SUMS, checks the
+# archive against it (a mismatch or a missing entry fails before anything is unpacked or run),
+# unpacks it into the tool cache and sets DOWNLOADED to the binary's path (not printed: `fail`
+# must reach the log, not a command substitution). A vX.Y.Z download is cached;
+# `latest` is fetched each time. The base URL is GitHub's releases page;
+# VISCAN_TEST_RELEASE_URL replaces it for the test suite, and only with a loopback address.
+download() {
+  local version="$1" target asset base dir
+  target="$(release_target)"
+  asset="viscan-$target.tar.gz"
+  [[ "$target" == *windows* ]] && asset="viscan-$target.zip"
+  base="https://github.com/viscan/viscan/releases"
+  if [ -n "${VISCAN_TEST_RELEASE_URL:-}" ]; then
+    [[ "$VISCAN_TEST_RELEASE_URL" =~ ^http://(127\.[0-9.]+|localhost)(:[0-9]+)?(/.*)?$ ]] ||
+      fail "VISCAN_TEST_RELEASE_URL is for the test suite and must be a loopback URL"
+    base="${VISCAN_TEST_RELEASE_URL%/}"
+  fi
+  if [ "$version" = latest ]; then
+    dir="$base/latest/download"
+  else
+    dir="$base/download/$version"
+  fi
+  local cache="${RUNNER_TOOL_CACHE:-${HOME:-/tmp}/.cache}/viscan/$version/$target"
+  local exe="$cache/viscan-$target/viscan"
+  [[ "$target" == *windows* ]] && exe="$exe.exe"
+  if [ "$version" != latest ] && [ -x "$exe" ]; then
+    echo "Using the cached viscan $version ($target)"
+    DOWNLOADED="$exe"
+    return
+  fi
+  local tmp
+  tmp="$(mktemp -d)"
+  echo "Downloading viscan $version for $target from $dir"
+  curl --fail --silent --show-error --location --retry 2 --max-time 120 \
+    -o "$tmp/SHA256SUMS" "$dir/SHA256SUMS" ||
+    fail "cannot download $dir/SHA256SUMS: is $version a published viscan release?"
+  curl --fail --silent --show-error --location --retry 2 --max-time 300 \
+    -o "$tmp/$asset" "$dir/$asset" ||
+    fail "cannot download $dir/$asset: the release has no binary for $target (use version: source)"
+  local expected actual
+  expected="$(awk -v a="$asset" '$2 == a || $2 == "*" a { print $1; exit }' "$tmp/SHA256SUMS")"
+  [ -n "$expected" ] || fail "SHA256SUMS of $version has no entry for $asset: nothing was run"
+  if command -v sha256sum >/dev/null 2>&1; then
+    actual="$(sha256sum "$tmp/$asset" | cut -d' ' -f1)"
+  else
+    actual="$(shasum -a 256 "$tmp/$asset" | cut -d' ' -f1)"
+  fi
+  [ "$expected" = "$actual" ] ||
+    fail "checksum mismatch for $asset: SHA256SUMS says $expected, the download is $actual; nothing was run"
+  rm -rf "$cache"
+  mkdir -p "$cache"
+  case "$asset" in
+    *.zip) unzip -q "$tmp/$asset" -d "$cache" ;;
+    *) tar -xzf "$tmp/$asset" -C "$cache" ;;
+  esac
+  rm -rf "$tmp"
+  [ -f "$exe" ] || fail "$asset holds no viscan-$target/$(basename "$exe")"
+  chmod +x "$exe"
+  DOWNLOADED="$exe"
 }
 
 scan() {

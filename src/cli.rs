@@ -13,8 +13,18 @@ use viscan::report::Format;
 use viscan::source::git::{HistoryOptions, PathLimits};
 
 /// Finds hard-coded VoiceInfra API keys and webhook secrets.
+/// `viscan --version`: the version, the commit it was built from and the target (see build.rs).
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("VISCAN_COMMIT"),
+    ", ",
+    env!("VISCAN_TARGET"),
+    ")"
+);
+
 #[derive(Debug, Parser)]
-#[command(name = "viscan", version, about, max_term_width = 100)]
+#[command(name = "viscan", version = VERSION, about, max_term_width = 100)]
 pub struct Cli {
     #[command(subcommand)]
     command: CliCommand,

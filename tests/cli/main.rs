@@ -9,6 +9,7 @@ mod corpus;
 mod history;
 mod hostile;
 mod props;
+mod release;
 mod robust;
 mod rules;
 mod scan;
