@@ -117,47 +117,42 @@ pub fn write(input: &ReportInput<'_>, out: &mut dyn Write) -> io::Result<()> {
     for notice in &summary.notices {
         writeln!(out, "note: {}", escape(notice))?;
     }
-    if summary.num_skipped_large > 0 {
-        writeln!(
-            out,
-            "skipped: {} {} over --max-file-size (see the warnings above)",
+    // What the scan left out or read differently, each line only when it applies.
+    let (was, it) = if summary.num_tracked_ignored == 1 {
+        ("was", "it")
+    } else {
+        ("were", "them")
+    };
+    let counted = [
+        (
             summary.num_skipped_large,
-            plural(summary.num_skipped_large, "file")
-        )?;
-    }
-    if summary.num_tracked_ignored > 0 {
-        writeln!(
-            out,
-            "note: {} tracked {} matched by .gitignore {} scanned: git tracks {}",
+            "skipped",
+            "file",
+            "over --max-file-size (see the warnings above)".to_string(),
+        ),
+        (
             summary.num_tracked_ignored,
-            plural(summary.num_tracked_ignored, "file"),
-            if summary.num_tracked_ignored == 1 {
-                "was"
-            } else {
-                "were"
-            },
-            if summary.num_tracked_ignored == 1 {
-                "it"
-            } else {
-                "them"
-            },
-        )?;
-    }
-    if summary.num_tracked_excluded > 0 {
-        writeln!(
-            out,
-            "excluded: {} tracked {} by .ignore, .viscanignore or the config allowlist",
+            "note",
+            "tracked file",
+            format!("matched by .gitignore {was} scanned: git tracks {it}"),
+        ),
+        (
             summary.num_tracked_excluded,
-            plural(summary.num_tracked_excluded, "file"),
-        )?;
-    }
-    if summary.num_binary > 0 {
-        writeln!(
-            out,
-            "binary: {} {} read as binary: only their printable strings were scanned",
+            "excluded",
+            "tracked file",
+            "by .ignore, .viscanignore or the config allowlist".to_string(),
+        ),
+        (
             summary.num_binary,
-            plural(summary.num_binary, "file")
-        )?;
+            "binary",
+            "file",
+            "read as binary: only their printable strings were scanned".to_string(),
+        ),
+    ];
+    for (n, label, noun, what) in counted {
+        if n > 0 {
+            writeln!(out, "{label}: {n} {} {what}", plural(n, noun))?;
+        }
     }
     for dir in &summary.ignored_build_dirs {
         let dir = escape(dir);

@@ -13,13 +13,7 @@ fn stderr_of(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-fn everything(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
+use crate::util::output_text as everything;
 
 /// A bundle line that sends `key` to VoiceInfra.
 fn bundle_with(key: &str) -> String {

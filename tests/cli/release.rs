@@ -130,13 +130,7 @@ fn build_step(runner: &TestDir, server: &Server, version: &str) -> (Output, Stri
     (out, outputs, marker.exists())
 }
 
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
+use crate::util::output_text as text;
 
 #[test]
 fn a_release_is_downloaded_checked_and_cached() {

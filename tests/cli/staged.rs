@@ -29,13 +29,7 @@ fn git_commit(repo: &TestRepo, args: &[&str]) -> Output {
     cmd.output().expect("run git commit")
 }
 
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
+use crate::util::output_text as text;
 
 #[test]
 fn first_commit_with_a_leak_is_blocked_and_a_clean_one_goes_through() {

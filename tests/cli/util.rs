@@ -138,6 +138,15 @@ impl TestDir {
     }
 }
 
+/// Stdout then stderr of a run, as text.
+pub fn output_text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
 /// (exit code, JSON report on stdout) of a run; panics with both streams if stdout is not JSON.
 pub fn json_outcome(out: &Output) -> (i32, Value) {
     let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
