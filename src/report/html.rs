@@ -6,11 +6,12 @@
 //!
 //! - A summary: keys, places, keys shipped to browsers, the oldest exposure.
 //! - One `<details class="key" data-secret-id="ID">` per key (ID = the JSON `secrets[].id`),
-//!   carrying `data-severity`, `data-public`, `data-head` (`true`, `false` or `unknown`) and
-//!   `data-repositories` (space-separated). Its summary line gives the redacted value, severity,
+//!   carrying `data-severity`, `data-public`, `data-head` (`true`, `false` or `unknown`) and,
+//!   when known, `data-repositories` (space-separated). Its summary line gives the redacted value, severity,
 //!   places, exposure and whether it is still at HEAD or public; opened, it shows an exposure
-//!   timeline (first seen → removed or now) and its places (path:line, commit, author, date,
-//!   redacted snippet, rule).
+//!   timeline (first seen → removed or now) and a table of its places (path:line; commit,
+//!   author and date when the page has history; redacted snippet; the rule when several found
+//!   the key). Optional end tags (`</td>`, `</tr>`) are left out to keep 10,000 places small.
 //! - Filters (severity, public, at HEAD, repository), shown only when scripts run; the page is
 //!   complete without them. A filter can also come from the URL fragment:
 //!   `#severity=high&public=1&head=1&repository=NAME` (what the browser tests use). Keys that do
@@ -65,8 +66,8 @@ font-size:.8em;padding:0 .4em;border-radius:3px;color:#fff;background:#777}\
 .critical{background:#8b1a89}.high{background:#c0392b}.medium{background:#b9770e}\
 .low{background:#2874a6}.tag{font-size:.8em;border:1px solid #999;border-radius:3px;\
 padding:0 .3em;margin-left:.3em}.pub{border-color:#c0392b;color:#c0392b}\
-table{border-collapse:collapse;width:100%;margin:.5em 0}td,th{border-bottom:1px solid #eee;\
-padding:.2em .4em;text-align:left;vertical-align:top}.tl{position:relative;height:12px;\
+table{border-collapse:collapse;width:100%;margin:.5em 0}td{border-bottom:1px solid #eee;\
+padding:.2em .4em;vertical-align:top;font:12px ui-monospace,monospace;word-break:break-all}.tl{position:relative;height:12px;\
 background:#eee;border-radius:6px;margin:.5em 0}.tl>i{position:absolute;top:0;height:12px;\
 border-radius:6px;background:#c0392b}.tl>i.gone{background:#999}#filters{margin:1em 0}\
 #filters label{margin-right:1em}";
@@ -81,7 +82,7 @@ if(q.severity)sev.value=q.severity;if(q.public==='1')pub.checked=true;\
 if(q.head==='1')head.checked=true;if(q.repository)repo.value=q.repository;\
 function apply(){var n=0;keys.forEach(function(k){var d=k.dataset;var ok=\
 rank[d.severity]>=rank[sev.value||'low']&&(!pub.checked||d.public==='true')&&\
-(!head.checked||d.head==='true')&&(!repo.value||d.repositories.split(' ').indexOf(repo.value)>=0);\
+(!head.checked||d.head==='true')&&(!repo.value||(d.repositories||'').split(' ').indexOf(repo.value)>=0);\
 k.hidden=!ok;if(ok)n++;});document.getElementById('shown').textContent=n+' of '+keys.length+\
 ' keys shown';}[sev,pub,head,repo].forEach(function(e){e.addEventListener('change',apply);});\
 apply();})();";
@@ -146,13 +147,29 @@ pub fn write(input: &ReportInput<'_>, out: &mut dyn Write) -> io::Result<()> {
     page.push_str(
         "</select></label> <output id=\"shown\"></output></form>\n<section id=\"keys\">\n",
     );
+    if !input.keys.is_empty() {
+        let _ = writeln!(
+            page,
+            "<p class=\"legend\">Open a key for its places: file:line{}, redacted snippet \
+             (and the rule, when several found it).</p>",
+            if findings.iter().any(|f| f.origin.commit.is_some()) {
+                ", commit, author, date"
+            } else {
+                ""
+            }
+        );
+    }
     if input.keys.is_empty() {
         page.push_str("<p>No keys found.</p>\n");
     }
     // The timeline's scale: from the oldest exposure to now.
     let span_start = oldest.unwrap_or(now);
+    let layout = Layout {
+        repositories: repositories.len() > 1,
+        commits: findings.iter().any(|f| f.origin.commit.is_some()),
+    };
     for key in input.keys {
-        write_key(&mut page, key, input, span_start, repositories.len() > 1);
+        write_key(&mut page, key, input, span_start, layout);
     }
     page.push_str("</section>\n");
     page.push_str(REMEDIATION_HTML);
@@ -178,7 +195,7 @@ fn write_key(
     key: &Key,
     input: &ReportInput<'_>,
     span_start: i64,
-    name_repositories: bool,
+    layout: Layout,
 ) {
     let findings = input.findings;
     let now = input.summary.now;
@@ -192,11 +209,18 @@ fn write_key(
     let _ = write!(
         page,
         "<details class=\"key\" data-secret-id=\"{}\" data-severity=\"{severity}\" \
-         data-public=\"{}\" data-head=\"{head}\" data-repositories=\"{}\"><summary>\
+         data-public=\"{}\" data-head=\"{head}\"{}><summary>\
          <code>{}</code> <span class=\"sev {severity}\">{severity}</span> {} place{}",
         esc(&key.id),
         key.public,
-        esc(&key.repositories.join(" ")),
+        if key.repositories.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " data-repositories=\"{}\"",
+                esc(&key.repositories.join(" "))
+            )
+        },
         esc(&shown_value(first, input.show_secrets)),
         key.findings.len(),
         if key.findings.len() == 1 { "" } else { "s" },
@@ -226,14 +250,12 @@ fn write_key(
         esc(&key.rules.join(", "))
     );
     write_timeline(page, key, findings, span_start, now);
-    page.push_str(
-        "<table><thead><tr><th>Place</th><th>Commit</th><th>Author</th><th>Date</th>\
-         <th>Snippet</th><th>Rule</th></tr></thead><tbody>",
-    );
+    page.push_str("<table class=\"p\">\n");
+    let rule = key.rules.len() > 1;
     for &i in &key.findings {
-        write_place(page, &findings[i], input.show_secrets, name_repositories);
+        write_place(page, &findings[i], input.show_secrets, layout, rule);
     }
-    page.push_str("</tbody></table></details>\n");
+    page.push_str("</table></details>\n");
 }
 
 /// A bar from the first exposure to now (still at HEAD, or a files scan) or to the last
@@ -272,38 +294,56 @@ fn write_timeline(page: &mut String, key: &Key, findings: &[Finding], start: i64
     );
 }
 
-fn write_place(page: &mut String, finding: &Finding, show_secrets: bool, name_repository: bool) {
+/// Which columns the places tables have, the same for the whole page.
+#[derive(Clone, Copy)]
+struct Layout {
+    /// Prefix places with their repository (the page covers several).
+    repositories: bool,
+    /// Commit, author and date columns (some finding has a commit).
+    commits: bool,
+}
+
+/// One row of a key's places. `</td>` and `</tr>` are left out (HTML allows it): a page of
+/// 10,000 places stays small.
+fn write_place(
+    page: &mut String,
+    finding: &Finding,
+    show_secrets: bool,
+    layout: Layout,
+    rule: bool,
+) {
     let repository = finding
         .origin
         .repository
         .as_deref()
-        .filter(|_| name_repository)
+        .filter(|_| layout.repositories)
         .map(|r| format!("{}: ", esc(r)))
         .unwrap_or_default();
     let _ = write!(
         page,
-        "<tr><td><code>{repository}{}:{}</code></td>",
+        "<tr><td>{repository}{}:{}",
         esc(&finding.origin.display_path()),
         finding.location.line
     );
-    match &finding.origin.commit {
-        Some(commit) => {
-            let _ = write!(
-                page,
-                "<td><code>{}</code></td><td>{}</td><td>{}</td>",
-                esc(&commit.id[..commit.id.len().min(10)]),
-                esc(&commit.author_name),
-                esc(day(&commit.date)),
-            );
+    if layout.commits {
+        match &finding.origin.commit {
+            Some(commit) => {
+                let _ = write!(
+                    page,
+                    "<td>{}<td>{}<td>{}",
+                    esc(&commit.id[..commit.id.len().min(10)]),
+                    esc(&commit.author_name),
+                    esc(day(&commit.date)),
+                );
+            }
+            None => page.push_str("<td><td><td>"),
         }
-        None => page.push_str("<td></td><td></td><td></td>"),
     }
-    let _ = write!(
-        page,
-        "<td><code>{}</code></td><td>{}</td></tr>",
-        esc(shown_snippet(finding, show_secrets)),
-        esc(&finding.rule_id),
-    );
+    let _ = write!(page, "<td>{}", esc(shown_snippet(finding, show_secrets)));
+    if rule {
+        let _ = write!(page, "<td>{}", esc(&finding.rule_id));
+    }
+    page.push('\n');
 }
 
 const REMEDIATION_HTML: &str = "<section id=\"remediation\"><h2>What to do</h2><ol>\
@@ -318,3 +358,62 @@ front-end code: keys shipped to browsers are readable by every visitor.</li>\
 then <code>git filter-repo --replace-text keys.txt</code> in a fresh clone, force-push every \
 branch and tag, delete <code>keys.txt</code>, and ask every collaborator to re-clone.</li>\
 <li><b>Check</b>: <code>viscan history</code> on a fresh clone is clean.</li></ol></section>\n";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::Severity;
+
+    fn key(first_seen_unix: i64, present_at_head: Option<bool>) -> Key {
+        Key {
+            id: "0123456789abcdef".into(),
+            findings: vec![0],
+            rules: vec!["r".into()],
+            severity: Severity::High,
+            first_seen: None,
+            last_seen: None,
+            first_seen_unix: Some(first_seen_unix),
+            present_at_head,
+            public: false,
+            repositories: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn markup_and_controls_are_escaped() {
+        assert_eq!(
+            esc("<a href='x'>&\"\u{1b}[31m\u{202e}"),
+            "&lt;a href=&#39;x&#39;&gt;&amp;&quot;\\e[31m\\u{202e}"
+        );
+    }
+
+    /// Regression: a key first seen "now" made `f64::clamp` panic (min 0.5 > max 0.0).
+    #[test]
+    fn timeline_bars_stay_inside_whatever_the_dates() {
+        let now = 1_765_000_000;
+        for (since, start, head) in [
+            (now, now - 86_400, Some(true)),
+            (now, now, Some(true)),
+            (now - 100, now - 86_400 * 900, Some(false)),
+            (now + 5_000, now - 10, Some(true)),
+        ] {
+            let mut page = String::new();
+            write_timeline(&mut page, &key(since, head), &[], start, now);
+            let style = page
+                .split("style=\"")
+                .nth(1)
+                .and_then(|s| s.split('"').next())
+                .expect("style");
+            let numbers: Vec<f64> = style
+                .split(|c: char| !(c.is_ascii_digit() || c == '.'))
+                .filter(|s| !s.is_empty())
+                .map(|s| s.parse().expect("number"))
+                .collect();
+            let (left, width) = (numbers[0], numbers[1]);
+            assert!(
+                left >= 0.0 && width >= 0.5 && left + width <= 100.05,
+                "{page}"
+            );
+        }
+    }
+}
