@@ -1,7 +1,9 @@
 //! The application: validated [`Settings`] in, [`ExitStatus`] out. The only module that knows all
 //! the others; it owns threads and ordering. Data flows one way: source → scan → (allow) →
 //! report. The files scan lives here; [`history`], [`staged`], [`ci`] and [`rules`] hold the
-//! other commands.
+//! other commands, [`merge`] combines reports made elsewhere. After suppression, findings are
+//! grouped into keys once ([`keys`]) for every format, and [`purge`] writes the replace-text
+//! file when asked.
 
 mod ci;
 mod history;

@@ -261,7 +261,12 @@ fn write_keys(input: &ReportInput<'_>, style: &Style, out: &mut dyn Write) -> io
 pub(super) fn totals_line(input: &ReportInput<'_>, errors_note: &str) -> String {
     let summary = input.summary;
     let num_paths = {
-        let mut paths: Vec<_> = input.findings.iter().map(|f| &f.origin.path).collect();
+        // The same path in two repositories is two files.
+        let mut paths: Vec<_> = input
+            .findings
+            .iter()
+            .map(|f| (&f.origin.repository, &f.origin.path))
+            .collect();
         paths.sort();
         paths.dedup();
         paths.len()

@@ -446,7 +446,8 @@ fn two_repositories(seed: u64) -> (TestRepo, TestRepo, [String; 3]) {
         "web",
     );
     let api = TestRepo::new();
-    api.commit(&[("config/api.env", &env_line(&keys[0]))], "api");
+    // The same path as in web: still two files.
+    api.commit(&[(".env", &env_line(&keys[0]))], "api");
     api.commit(&[("api.env", &env_line(&keys[2]))], "api key");
     (web, api, keys)
 }
@@ -534,6 +535,7 @@ fn merging_two_repositories_reports_groups_a_shared_key_issue_12() {
     }
     let text = String::from_utf8_lossy(&all_outputs[1].stdout).into_owned();
     assert!(text.contains("\n3 keys to rotate:\n"), "{text}");
+    assert!(text.contains("4 findings in 4 files;"), "{text}");
     assert!(text.contains("REPOSITORIES"), "{text}");
     assert!(text.contains("api, web"), "{text}");
     let html = String::from_utf8_lossy(&all_outputs[2].stdout).into_owned();
