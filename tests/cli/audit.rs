@@ -653,6 +653,36 @@ fn replace_text_file_lists_each_key_once_with_mode_0600() {
 }
 
 #[test]
+fn replace_text_file_leaves_out_encoded_keys_with_a_warning() {
+    let mut keygen = Keygen::new(1222);
+    let (plain, encoded) = (keygen.key(32), keygen.key(32));
+    let env = format!("VOICEINFRA_API_KEY={encoded}\nLOG_LEVEL=info\n");
+    let secret = format!(
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: dialer\ntype: Opaque\ndata:\n  app.env: {}\n",
+        crate::util::base64(env.as_bytes())
+    );
+    let dir = TestDir::new();
+    dir.write("k8s/secret.yaml", &secret);
+    dir.write(".env", env_line(&plain));
+    let out_dir = TestDir::new();
+    let file = out_dir.path().join("keys.txt");
+    let out = dir.run(&["scan", "--replace-text-file", file.to_str().expect("UTF-8")]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("k8s/secret.yaml:7: this key is stored encoded (base64)"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("holds the 1 key themselves"), "{stderr}");
+    assert!(!stderr.contains(&encoded) && !stderr.contains(&plain));
+    let written = std::fs::read_to_string(&file).expect("replace-text file");
+    assert_eq!(
+        written,
+        format!("literal:{plain}==>***REMOVED-VOICEINFRA-KEY***\n")
+    );
+}
+
+#[test]
 fn git_filter_repo_with_the_replace_text_file_leaves_a_clean_history_issue_12() {
     if !on_path("git-filter-repo") {
         skip_without(
