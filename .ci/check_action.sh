@@ -24,7 +24,11 @@ cp "$ROOT/action.yml" "$project/"
 for workflow in "$ROOT"/docs/workflows/*.yml; do
   target="$project/.github/workflows/$(basename "$workflow")"
   sed -E 's#uses: viscan/viscan@[^[:space:]]+#uses: ./#' "$workflow" >"$target"
-  grep -q 'uses: \./$' "$target" || { echo "$workflow does not use viscan/viscan@REF" >&2; exit 1; }
+  # Those that use the action must use it as viscan/viscan@REF (viscan-org-audit.yml installs
+  # the binary instead: it runs `history` and `report merge`, not `ci`).
+  if grep -q 'viscan/viscan@' "$workflow"; then
+    grep -q 'uses: \./$' "$target" || { echo "$workflow does not use viscan/viscan@REF" >&2; exit 1; }
+  fi
 done
 git init -q "$project"
 (cd "$project" && actionlint -color=false)

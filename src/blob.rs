@@ -157,6 +157,9 @@ pub fn utf16_order(bytes: &[u8]) -> Option<Utf16> {
 /// Where a blob came from; findings carry it into reports.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Origin {
+    /// For a multi-repository audit (`history REPO...`, `report merge`): the repository's
+    /// name. First, so findings sort by repository.
+    pub repository: Option<Arc<str>>,
     /// Path as the user would write it: relative to the scan root when walked from a relative
     /// root, `<stdin>` for standard input.
     pub path: PathBuf,
@@ -186,6 +189,7 @@ impl Origin {
     pub fn file(path: impl Into<PathBuf>) -> Origin {
         let path = path.into();
         Origin {
+            repository: None,
             within_root: path.strip_prefix("./").unwrap_or(&path).to_path_buf(),
             path,
             commit: None,
@@ -201,6 +205,7 @@ impl Origin {
                 .map_or_else(|| path.to_path_buf(), PathBuf::from),
         };
         Origin {
+            repository: None,
             path: path.to_path_buf(),
             within_root,
             commit: None,

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use viscan::app::{
-    CiSettings, Command, FilterSettings, HistorySettings, HookSettings, OutputSettings,
-    ScanSettings, Settings, StagedSettings,
+    CiSettings, Command, FilterSettings, HistorySettings, HookSettings, MergeSettings,
+    OutputSettings, ScanSettings, Settings, StagedSettings,
 };
 use viscan::report::Format;
 use viscan::source::git::{HistoryOptions, PathLimits};
@@ -62,6 +62,28 @@ enum CliCommand {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+    /// Work with reports made elsewhere.
+    Report {
+        #[command(subcommand)]
+        command: ReportCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ReportCommand {
+    /// Combine JSON reports (`--format json`, e.g. one per repository from a CI matrix) into
+    /// one report in any format; the same key in several reports is one key with several
+    /// repositories. Findings that name no repository are named after their report file.
+    Merge(MergeArgs),
+}
+
+#[derive(Debug, Args)]
+struct MergeArgs {
+    /// The JSON reports to combine.
+    #[arg(required = true, value_name = "REPORT.json")]
+    reports: Vec<PathBuf>,
+    #[command(flatten)]
+    output: OutputArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -119,9 +141,14 @@ enum HookCommand {
 
 #[derive(Debug, Args)]
 struct HistoryArgs {
-    /// The repository (any path inside it; bare repositories and worktrees work).
-    #[arg(default_value = ".")]
-    repo: PathBuf,
+    /// The repositories (any path inside each; bare repositories and worktrees work). With
+    /// several, every finding and key names its repository, and the config and ignore file
+    /// come from --config/--ignore-file or the current directory.
+    #[arg(default_value = ".", num_args = 1..)]
+    repos: Vec<PathBuf>,
+    /// The repository's name in reports [default: its directory's name].
+    #[arg(long, value_name = "NAME")]
+    name: Option<String>,
     /// Only these commits: A..B, A...B, or REV (REV and its ancestors).
     #[arg(long, value_name = "RANGE", conflicts_with = "branch")]
     range: Option<String>,
@@ -135,6 +162,8 @@ struct HistoryArgs {
     /// disabled rule.
     #[arg(long)]
     no_suppress: bool,
+    #[command(flatten)]
+    purge: PurgeArgs,
     #[command(flatten)]
     trust: TrustArgs,
     #[command(flatten)]
@@ -211,6 +240,10 @@ struct CiArgs {
     /// Also write the report as SARIF to FILE (for github/codeql-action/upload-sarif).
     #[arg(long, value_name = "FILE")]
     sarif: Option<PathBuf>,
+    /// The repository's name in reports [default: $GITHUB_REPOSITORY, else its directory's
+    /// name].
+    #[arg(long, value_name = "NAME", env = "GITHUB_REPOSITORY")]
+    name: Option<String>,
     #[command(flatten)]
     trust: TrustArgs,
     #[command(flatten)]
@@ -260,6 +293,16 @@ enum RulesCommand {
     },
 }
 
+/// Writing the keys found for a history rewrite.
+#[derive(Debug, Args)]
+struct PurgeArgs {
+    /// Also write the keys found to FILE as a `git filter-repo --replace-text` file
+    /// (literal:KEY==>***REMOVED-VOICEINFRA-KEY***, one line per key). It holds the secrets
+    /// themselves: created with mode 0600; delete it after the rewrite.
+    #[arg(long, value_name = "FILE")]
+    replace_text_file: Option<PathBuf>,
+}
+
 #[derive(Debug, Args)]
 struct ScanArgs {
     /// Files or directories to scan; "-" reads stdin. A path named here is scanned even if an
@@ -268,6 +311,8 @@ struct ScanArgs {
     paths: Vec<PathBuf>,
     #[command(flatten)]
     walk: WalkArgs,
+    #[command(flatten)]
+    purge: PurgeArgs,
     #[command(flatten)]
     filters: FilterArgs,
     #[command(flatten)]
@@ -324,6 +369,7 @@ enum FormatArg {
     Jsonl,
     Sarif,
     Github,
+    Html,
 }
 
 impl Cli {
@@ -358,6 +404,15 @@ impl Cli {
             CliCommand::Config {
                 command: ConfigCommand::Show { config },
             } => plain(Command::ConfigShow, config, false),
+            CliCommand::Report {
+                command: ReportCommand::Merge(args),
+            } => Settings {
+                command: Command::ReportMerge(MergeSettings {
+                    reports: args.reports,
+                }),
+                output: args.output.into_settings(),
+                filters: FilterSettings::default(),
+            },
             CliCommand::Hook {
                 command: HookCommand::Install { repo, force },
             } => plain(
@@ -387,6 +442,7 @@ fn plain(command: Command, config: ConfigArg, verbose: bool) -> Settings {
             sarif_file: None,
             step_summary: None,
             step_output: None,
+            replace_text_file: None,
         },
         filters: FilterSettings {
             config: config.config,
@@ -404,16 +460,30 @@ fn scan_settings(args: ScanArgs) -> anyhow::Result<Settings> {
             follow_links: args.walk.follow,
             max_file_size: args.walk.max_file_size,
         }),
-        output: args.output.into_settings(),
+        output: OutputSettings {
+            replace_text_file: args.purge.replace_text_file,
+            ..args.output.into_settings()
+        },
         filters: args.filters.into_settings(args.walk.no_ignore),
     })
 }
 
 fn history_settings(args: HistoryArgs) -> anyhow::Result<Settings> {
+    let mut repos = args.repos.into_iter();
+    let repo = repos.next().unwrap_or_else(|| PathBuf::from("."));
+    let more_repos: Vec<PathBuf> = repos.collect();
+    if !more_repos.is_empty() {
+        if args.range.is_some() {
+            anyhow::bail!("--range audits one repository: name only one");
+        }
+        if args.name.is_some() {
+            anyhow::bail!("--name names one repository: name only one");
+        }
+    }
     Ok(Settings {
         command: Command::History(HistorySettings {
             history: HistoryOptions {
-                repo: args.repo,
+                repo,
                 range: args.range,
                 since: args.since,
                 branch: args.branch,
@@ -422,8 +492,13 @@ fn history_settings(args: HistoryArgs) -> anyhow::Result<Settings> {
             },
             threads: thread_count(args.blobs.threads)?,
             max_file_size: args.blobs.max_file_size,
+            name: args.name,
+            more_repos,
         }),
-        output: args.output.into_settings(),
+        output: OutputSettings {
+            replace_text_file: args.purge.replace_text_file,
+            ..args.output.into_settings()
+        },
         filters: FilterSettings {
             no_suppress: args.no_suppress,
             ..args.trust.apply(args.filters.into_settings(false))
@@ -454,6 +529,7 @@ fn ci_settings(args: CiArgs) -> anyhow::Result<Settings> {
             limits: args.blobs.limits(),
             threads: thread_count(args.blobs.threads)?,
             max_file_size: args.blobs.max_file_size,
+            repository_name: args.name.filter(|n| !n.is_empty()),
         }),
         output,
         filters: args.trust.apply(args.filters.into_settings(false)),
@@ -510,6 +586,7 @@ impl OutputArgs {
             Some(FormatArg::Jsonl) => Format::Jsonl,
             Some(FormatArg::Sarif) => Format::Sarif,
             Some(FormatArg::Github) => Format::Github,
+            Some(FormatArg::Html) => Format::Html,
         };
         // The files GitHub Actions reads after a step; only the github format writes them.
         let github_file = |name: &str| {
@@ -528,6 +605,7 @@ impl OutputArgs {
             sarif_file: None,
             step_summary: github_file("GITHUB_STEP_SUMMARY"),
             step_output: github_file("GITHUB_OUTPUT"),
+            replace_text_file: None,
         }
     }
 }

@@ -64,22 +64,65 @@ impl Precision {
 
 /// A secret value. `Debug` never shows it; only [`Secret::expose`] does.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Secret(Vec<u8>);
+pub struct Secret {
+    bytes: Vec<u8>,
+    /// Read back from a JSON report (`viscan report merge`): the id and preview that report
+    /// gave. The value itself is then unknown (empty) unless the report was written with
+    /// `--show-secrets`.
+    reported: Option<Box<(String, String)>>,
+}
 
 impl Secret {
     /// Wraps raw secret bytes.
     pub fn new(bytes: Vec<u8>) -> Secret {
-        Secret(bytes)
+        Secret {
+            bytes,
+            reported: None,
+        }
     }
 
-    /// The raw secret, for `--show-secrets` and for hashing.
+    /// A secret known from a report by its `id` and `preview`, and by its value only when the
+    /// report holds it (`--show-secrets`).
+    pub fn from_report(id: String, preview: String, value: Option<Vec<u8>>) -> Secret {
+        Secret {
+            bytes: value.unwrap_or_default(),
+            reported: Some(Box::new((id, preview))),
+        }
+    }
+
+    /// Whether the raw value is known (always, but for a merged report written without
+    /// `--show-secrets`).
+    pub fn is_known(&self) -> bool {
+        self.reported.is_none() || !self.bytes.is_empty()
+    }
+
+    /// The raw secret, for `--show-secrets` and for hashing (empty when not
+    /// [`Secret::is_known`]).
     pub fn expose(&self) -> &[u8] {
-        &self.0
+        &self.bytes
+    }
+
+    /// The key's stable id in reports: the same keyed hash as [`Fingerprint`]s (HMAC-SHA256
+    /// with their key, over the value after an empty path, first 8 bytes in hex), so one value
+    /// has one id in every file, commit and repository, and the id never reveals the value.
+    pub fn id(&self) -> String {
+        match &self.reported {
+            Some(reported) => reported.0.clone(),
+            None => {
+                let mut message = Vec::with_capacity(1 + self.bytes.len());
+                message.push(0);
+                message.extend_from_slice(&self.bytes);
+                hex(&hmac_sha256(FINGERPRINT_KEY, &message)[..8])
+            }
+        }
     }
 
     /// A preview safe to print: a few leading characters and a mask, never enough to use.
     pub fn redacted(&self) -> String {
-        let text = String::from_utf8_lossy(&self.0);
+        if let Some(reported) = &self.reported {
+            return reported.1.clone();
+        }
+        let text = String::from_utf8_lossy(&self.bytes);
         let num_chars = text.chars().count();
         let shown = match num_chars {
             n if n >= 24 => 4,
@@ -95,7 +138,10 @@ impl Secret {
     /// stays short whatever a hostile file names its variables (found by
     /// `fuzz/fuzz_targets/scan_blob.rs`).
     pub fn as_name(&self) -> String {
-        let text = String::from_utf8_lossy(&self.0);
+        if let Some(reported) = &self.reported {
+            return reported.1.clone();
+        }
+        let text = String::from_utf8_lossy(&self.bytes);
         let num_chars = text.chars().count();
         if num_chars <= MAX_NAME_SHOWN {
             return text.into_owned();
@@ -143,6 +189,11 @@ pub struct Fingerprint(String);
 const FINGERPRINT_KEY: &[u8] = b"viscan fingerprint v1";
 
 impl Fingerprint {
+    /// A fingerprint as a report wrote it (`viscan report merge`).
+    pub fn from_report(text: String) -> Fingerprint {
+        Fingerprint(text)
+    }
+
     /// Fingerprint of `secret` found by `rule_id` at `path`.
     pub fn new(rule_id: &str, secret: &[u8], path: &str) -> Fingerprint {
         let mut salted = Vec::with_capacity(path.len() + 1 + secret.len());
@@ -339,6 +390,21 @@ mod tests {
             Fingerprint::new("voiceinfra.api-key.header", b"s3cr3tvalue", "src/b.py")
         );
         assert!(!a.as_str().contains("s3cr3t"));
+    }
+
+    #[test]
+    fn secret_id_depends_on_the_value_only_and_hides_it() {
+        let id = Secret::new(b"s3cr3tvalue".to_vec()).id();
+        assert_eq!(id, Secret::new(b"s3cr3tvalue".to_vec()).id());
+        assert_ne!(id, Secret::new(b"s3cr3tvaluf".to_vec()).id());
+        assert_eq!(id.len(), 16);
+        assert!(!id.contains("s3cr3t"));
+        // Keyed like a fingerprint: the hash of the value at an empty path.
+        let fingerprint = Fingerprint::new("r", b"s3cr3tvalue", "");
+        assert_eq!(fingerprint.as_str(), format!("r:{id}:"));
+        let reported = Secret::from_report(id.clone(), "s3*****".into(), None);
+        assert_eq!((reported.id(), reported.redacted()), (id, "s3*****".into()));
+        assert!(!reported.is_known());
     }
 
     #[test]

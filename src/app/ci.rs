@@ -97,6 +97,8 @@ pub(super) fn run(all: &Settings, settings: &CiSettings) -> anyhow::Result<ExitS
         history: options,
         threads: settings.threads,
         max_file_size: settings.max_file_size,
+        name: settings.repository_name.clone(),
+        more_repos: Vec::new(),
     };
     history::run(ctx, &history_settings)
 }

@@ -40,10 +40,57 @@ struct Part {
 }
 
 pub(super) fn run(ctx: &Run<'_>, settings: &HistorySettings) -> anyhow::Result<ExitStatus> {
+    let (mut findings, mut summary, mut unused_markers) = collect(ctx, settings)?;
+    // `history REPO...`: the same scanner and suppressions, one report.
+    for repo in &settings.more_repos {
+        let one = HistorySettings {
+            history: git::HistoryOptions {
+                repo: repo.clone(),
+                ..settings.history.clone()
+            },
+            name: None,
+            more_repos: Vec::new(),
+            ..settings.clone()
+        };
+        let (more, totals, unused) = collect(ctx, &one)?;
+        findings.extend(more);
+        unused_markers.extend(unused);
+        summary.num_files += totals.num_files;
+        summary.num_bytes += totals.num_bytes;
+        summary.num_binary += totals.num_binary;
+        summary.num_commits =
+            Some(summary.num_commits.unwrap_or(0) + totals.num_commits.unwrap_or(0));
+    }
+    ctx.finish(findings, summary, unused_markers)
+}
+
+/// The repository's name in reports: `settings.name`, else its directory's name (`.git` and a
+/// `.git` suffix dropped).
+fn repository_name(settings: &HistorySettings, git_dir: &Path) -> Arc<str> {
+    if let Some(name) = &settings.name {
+        return Arc::from(name.as_str());
+    }
+    let dir = match git_dir.file_name() {
+        Some(name) if name == ".git" => git_dir.parent().unwrap_or(git_dir),
+        _ => git_dir,
+    };
+    let name = dir
+        .file_name()
+        .map_or_else(|| dir.to_string_lossy(), |n| n.to_string_lossy());
+    Arc::from(name.strip_suffix(".git").unwrap_or(&name))
+}
+
+/// One repository's findings, totals and unused allow markers.
+type Audited = (Vec<Finding>, Summary, Vec<(String, usize)>);
+
+/// Audits one repository: its findings (each naming the repository), totals and unused
+/// allow markers, not yet filtered or reported.
+pub(super) fn collect(ctx: &Run<'_>, settings: &HistorySettings) -> anyhow::Result<Audited> {
     let started = Instant::now();
     let scanner = &ctx.scanner;
     let max_file_size = ctx.max_file_size;
     let git_dir = git::git_dir(&settings.history.repo)?;
+    let repository = repository_name(settings, &git_dir.canonicalize().unwrap_or(git_dir.clone()));
     let progress = Progress::new(ctx.output.quiet);
     let (index, parts) = index_and_scan(scanner, settings, max_file_size, &git_dir, &progress)?;
     progress.finish();
@@ -113,6 +160,7 @@ pub(super) fn run(ctx: &Run<'_>, settings: &HistorySettings) -> anyhow::Result<E
             for finding in found {
                 let mut copy = finding.clone();
                 copy.origin = Origin {
+                    repository: Some(Arc::clone(&repository)),
                     commit: Some(Arc::clone(&introduction.commit)),
                     ..Origin::file(&introduction.path)
                 };
@@ -128,6 +176,7 @@ pub(super) fn run(ctx: &Run<'_>, settings: &HistorySettings) -> anyhow::Result<E
     }
     for finding in &mut message_findings {
         finding.present_at_head = Some(head_secrets.contains(finding.secret.expose()));
+        finding.origin.repository = Some(Arc::clone(&repository));
     }
     findings.append(&mut message_findings);
     let summary = Summary {
@@ -137,7 +186,7 @@ pub(super) fn run(ctx: &Run<'_>, settings: &HistorySettings) -> anyhow::Result<E
         num_binary: stats.num_binary,
         ..Summary::default()
     };
-    ctx.finish(findings, summary, unused_markers)
+    Ok((findings, summary, unused_markers))
 }
 
 /// Scans the messages of the walked commits and of the annotated tags that point at them

@@ -1,11 +1,16 @@
 //! The application: validated [`Settings`] in, [`ExitStatus`] out. The only module that knows all
 //! the others; it owns threads and ordering. Data flows one way: source → scan → (allow) →
 //! report. The files scan lives here; [`history`], [`staged`], [`ci`] and [`rules`] hold the
-//! other commands.
+//! other commands, [`merge`] combines reports made elsewhere. After suppression, findings are
+//! grouped into keys once ([`keys`]) for every format, and [`purge`] writes the replace-text
+//! file when asked.
 
 mod ci;
 mod history;
+mod keys;
+mod merge;
 mod progress;
+mod purge;
 mod rules;
 mod staged;
 mod trust;
@@ -17,6 +22,8 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use anyhow::Context;
+
+pub use keys::group_keys;
 
 use crate::allow::{Allow, Baseline, IgnoreFile};
 use crate::blob::{Blob, Origin};
@@ -83,6 +90,15 @@ pub enum Command {
     ConfigShow,
     /// Inside GitHub Actions: audit the commits the triggering event brings.
     Ci(CiSettings),
+    /// Combine JSON reports into one report.
+    ReportMerge(MergeSettings),
+}
+
+/// Options of `viscan report merge`.
+#[derive(Debug, Clone)]
+pub struct MergeSettings {
+    /// The JSON reports (`--format json`) to combine.
+    pub reports: Vec<PathBuf>,
 }
 
 /// Options of `viscan ci`: the GitHub Actions context, from the variables the runner sets.
@@ -102,6 +118,8 @@ pub struct CiSettings {
     pub threads: usize,
     /// Larger blobs are skipped with a warning (default: config, else 100M).
     pub max_file_size: Option<u64>,
+    /// The repository's name in reports (`GITHUB_REPOSITORY`; default: its directory's name).
+    pub repository_name: Option<String>,
 }
 
 /// Options of `viscan history`.
@@ -113,6 +131,11 @@ pub struct HistorySettings {
     pub threads: usize,
     /// Larger blobs are skipped with a warning (default: config, else 100M).
     pub max_file_size: Option<u64>,
+    /// The repository's name in reports (default: its directory's name).
+    pub name: Option<String>,
+    /// More repositories to audit in the same run (`history REPO...`), each under its
+    /// directory's name.
+    pub more_repos: Vec<PathBuf>,
 }
 
 /// Options of `viscan staged`.
@@ -172,11 +195,18 @@ pub struct OutputSettings {
     pub step_summary: Option<PathBuf>,
     /// With `--format github`: append the step output `findings=N` here (`GITHUB_OUTPUT`).
     pub step_output: Option<PathBuf>,
+    /// `--replace-text-file FILE`: also write the keys found as a `git filter-repo
+    /// --replace-text` file (the one output that holds secrets; see [`purge`]).
+    pub replace_text_file: Option<PathBuf>,
 }
 
 /// Runs one command.
 pub fn run(settings: Settings) -> anyhow::Result<ExitStatus> {
     diag::set_quiet(settings.output.quiet);
+    if let Command::ReportMerge(merge) = &settings.command {
+        // Scans nothing: no config, rules of its own or suppression apply.
+        return merge::run(&settings, merge);
+    }
     let root = settings.command.root();
     let config = match &settings.command {
         // Read from the range's base commit instead (see [`trust`]).
@@ -225,7 +255,7 @@ pub fn run(settings: Settings) -> anyhow::Result<ExitStatus> {
         Command::Staged(staged) => staged::run(&ctx, staged),
         Command::HookInstall(hook) => crate::hook::install(&hook.repo, hook.force),
         // Done above.
-        Command::ConfigShow | Command::Ci(_) => Ok(ExitStatus::Clean),
+        Command::ConfigShow | Command::Ci(_) | Command::ReportMerge(_) => Ok(ExitStatus::Clean),
     }
 }
 
@@ -324,6 +354,8 @@ impl Command {
                 .iter()
                 .find(|p| *p != Path::new("-"))
                 .map_or_else(|| PathBuf::from("."), |p| dir(p)),
+            // Several repositories: none of their configs is the one to apply.
+            Command::History(history) if !history.more_repos.is_empty() => PathBuf::from("."),
             Command::History(history) => dir(&history.history.repo),
             Command::Ci(ci) => dir(&ci.repo),
             Command::Staged(staged) => staged
@@ -404,6 +436,7 @@ impl Run<'_> {
         summary.notices = self.notices.clone();
         summary.had_errors = diag::errored();
         summary.elapsed = self.started.elapsed();
+        summary.now = now();
         if self.output.verbose {
             for entry in self.allow.unused() {
                 crate::note!("viscan: unused: {entry}");
@@ -431,6 +464,9 @@ impl Run<'_> {
             } else {
                 ExitStatus::Clean
             });
+        }
+        if let Some(path) = &self.output.replace_text_file {
+            purge::write(path, &findings)?;
         }
         write_report(self.scanner.rules(), &findings, &summary, self.output)?;
         let status = exit_status(&findings);
@@ -607,6 +643,18 @@ fn run_scan(ctx: &Run<'_>, scan: &ScanSettings) -> anyhow::Result<ExitStatus> {
     ctx.finish(findings, summary, unused_markers)
 }
 
+/// The report's time: `SOURCE_DATE_EPOCH` when set (reproducible reports), else the clock.
+pub(crate) fn now() -> i64 {
+    std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64)
+        })
+}
+
 pub(crate) fn exit_status(findings: &[Finding]) -> ExitStatus {
     if diag::errored() {
         ExitStatus::Error
@@ -625,8 +673,10 @@ pub(crate) fn write_report(
     output: &OutputSettings,
 ) -> anyhow::Result<()> {
     let to_terminal = output.output.is_none() && io::stdout().is_terminal();
+    let keys = group_keys(findings);
     let input = ReportInput {
         findings,
+        keys: &keys,
         rules,
         summary,
         show_secrets: output.show_secrets,

@@ -6,8 +6,9 @@
 //!
 //! ```text
 //! {
-//!   "version": 1,
+//!   "version": 2,                             [`SCHEMA_VERSION`]; `report merge` reads only this
 //!   "findings": [ FINDING, ... ],
+//!   "secrets": [ SECRET, ... ],               the distinct keys the findings hold (below)
 //!   "summary": {
 //!     "findings": 3, "files": 120, "bytes": 52311,
 //!     "commits": 40,                          history only; "files" then counts unique blobs
@@ -27,6 +28,33 @@
 //! }
 //! ```
 //!
+//! A SECRET is one distinct key (secret value), most severe first:
+//!
+//! ```text
+//! {
+//!   "id": "3f2a9c0d1e4b5a67",                 stable: a keyed hash of the value (the same HMAC
+//!                                             as fingerprints), never the value; equal in
+//!                                             every file, commit and repository
+//!   "preview": "Gr4h*****",                   redacted value
+//!   "rules": ["voiceinfra.api-key.header"],   rules that found it, sorted
+//!   "severity": "critical",                   the highest among its findings
+//!   "locations": { "count": 3,                how many findings (places) hold it, and their
+//!     "fingerprints": ["RULE:HASH:PATH", …] }, fingerprints, one per finding in report order
+//!   "first_seen": SIGHTING | null,            history: the place with the oldest commit date
+//!   "last_seen": SIGHTING | null,             history: the newest commit that introduced it
+//!   "present_at_head": true | false | null,   history: still in HEAD's tree (null for a files
+//!                                             scan)
+//!   "public": false,                          shipped to browsers: found in a front-end bundle,
+//!                                             a source map or a browser-public variable
+//!   "repositories": ["api", "web"],           where it was found (multi-repository audits and
+//!                                             merged reports; [] otherwise)
+//!   "secret": "..."                           only with --show-secrets
+//! }
+//! ```
+//!
+//! A SIGHTING is `{ "commit", "author_name", "author_email", "date", "path", "repository" }`
+//! ("repository" only when known).
+//!
 //! `--format jsonl` writes one FINDING per line and nothing else. A FINDING is:
 //!
 //! ```text
@@ -42,6 +70,8 @@
 //!   "preview": "Gr4h*****",                   redacted value (the env name for public-env)
 //!   "snippet": "...",                         ≤ ~80 chars around the value, redacted
 //!   "fingerprint": "RULE:HASH:PATH",          stable across edits above the line
+//!   "secret_id": "3f2a9c0d1e4b5a67",          the id of its SECRET
+//!   "repository": "web",                      only when known (multi-repository audits)
 //!   "in_bundle": false,                       found in front-end build output
 //!   "via_rule": null,                         rule that matched, when promoted to the bundle
 //!                                             or public-env rule
@@ -71,8 +101,11 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{ReportInput, shown_snippet};
+use super::{Key, ReportInput, shown_snippet, shown_value};
 use crate::finding::Finding;
+
+/// The version of the JSON document written here; `report merge` rejects any other.
+pub const SCHEMA_VERSION: u32 = 2;
 
 #[derive(Serialize)]
 struct JsonFinding<'a> {
@@ -89,6 +122,9 @@ struct JsonFinding<'a> {
     preview: String,
     snippet: &'a str,
     fingerprint: &'a str,
+    secret_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    repository: Option<&'a str>,
     in_bundle: bool,
     via_rule: Option<&'a str>,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
@@ -146,6 +182,8 @@ impl<'a> JsonFinding<'a> {
             preview: finding.preview(),
             snippet: shown_snippet(finding, show_secrets),
             fingerprint: finding.fingerprint.as_str(),
+            secret_id: finding.secret.id(),
+            repository: finding.origin.repository.as_deref(),
             in_bundle: finding.in_bundle,
             via_rule: finding.via_rule.as_deref(),
             decoded: &finding.decoded,
@@ -173,8 +211,81 @@ impl<'a> JsonFinding<'a> {
                 blocking: added.blocking,
                 message: added.describe(),
             }),
-            secret: show_secrets
+            secret: (show_secrets && finding.secret.is_known())
                 .then(|| String::from_utf8_lossy(finding.secret.expose()).into_owned()),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct JsonSecret<'a> {
+    id: &'a str,
+    preview: String,
+    rules: &'a [String],
+    severity: &'a str,
+    locations: JsonLocations<'a>,
+    first_seen: Option<JsonSighting<'a>>,
+    last_seen: Option<JsonSighting<'a>>,
+    present_at_head: Option<bool>,
+    public: bool,
+    repositories: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    secret: Option<String>,
+}
+
+#[derive(Serialize)]
+struct JsonLocations<'a> {
+    count: usize,
+    fingerprints: Vec<&'a str>,
+}
+
+#[derive(Serialize)]
+struct JsonSighting<'a> {
+    commit: &'a str,
+    author_name: &'a str,
+    author_email: &'a str,
+    date: &'a str,
+    path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    repository: Option<&'a str>,
+}
+
+impl<'a> JsonSighting<'a> {
+    fn new(finding: &'a Finding) -> Option<JsonSighting<'a>> {
+        let commit = finding.origin.commit.as_ref()?;
+        Some(JsonSighting {
+            commit: &commit.id,
+            author_name: &commit.author_name,
+            author_email: &commit.author_email,
+            date: &commit.date,
+            path: finding.origin.display_path(),
+            repository: finding.origin.repository.as_deref(),
+        })
+    }
+}
+
+impl<'a> JsonSecret<'a> {
+    fn new(key: &'a Key, findings: &'a [Finding], show_secrets: bool) -> JsonSecret<'a> {
+        let first = &findings[key.findings[0]];
+        JsonSecret {
+            id: &key.id,
+            preview: first.preview(),
+            rules: &key.rules,
+            severity: key.severity.as_str(),
+            locations: JsonLocations {
+                count: key.findings.len(),
+                fingerprints: key
+                    .findings
+                    .iter()
+                    .map(|&i| findings[i].fingerprint.as_str())
+                    .collect(),
+            },
+            first_seen: key.first_seen.and_then(|i| JsonSighting::new(&findings[i])),
+            last_seen: key.last_seen.and_then(|i| JsonSighting::new(&findings[i])),
+            present_at_head: key.present_at_head,
+            public: key.public,
+            repositories: &key.repositories,
+            secret: (show_secrets && first.secret.is_known()).then(|| shown_value(first, true)),
         }
     }
 }
@@ -202,6 +313,7 @@ struct JsonSummary<'a> {
 struct JsonReport<'a> {
     version: u32,
     findings: Vec<JsonFinding<'a>>,
+    secrets: Vec<JsonSecret<'a>>,
     summary: JsonSummary<'a>,
 }
 
@@ -209,11 +321,16 @@ struct JsonReport<'a> {
 pub fn write(input: &ReportInput<'_>, out: &mut dyn Write) -> io::Result<()> {
     let summary = input.summary;
     let report = JsonReport {
-        version: 1,
+        version: SCHEMA_VERSION,
         findings: input
             .findings
             .iter()
             .map(|f| JsonFinding::new(f, input.show_secrets))
+            .collect(),
+        secrets: input
+            .keys
+            .iter()
+            .map(|k| JsonSecret::new(k, input.findings, input.show_secrets))
             .collect(),
         summary: JsonSummary {
             findings: input.findings.len(),
@@ -283,4 +400,216 @@ mod tests {
             assert_eq!(base64(raw), encoded);
         }
     }
+}
+
+/// Why a JSON report cannot be read back.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// Not JSON, or not shaped like a viscan report.
+    #[error("not a viscan JSON report: {0}")]
+    Malformed(#[from] serde_json::Error),
+    /// A report of another schema version.
+    #[error(
+        "report schema version {0}, but this viscan reads version {SCHEMA_VERSION} only: \
+         write the report again with this viscan (`--format json`)"
+    )]
+    Version(u64),
+}
+
+/// The parts of a report `report merge` reads back.
+#[derive(serde::Deserialize)]
+struct ReadReport {
+    version: u64,
+    findings: Vec<ReadFinding>,
+    summary: ReadSummary,
+}
+
+#[derive(serde::Deserialize)]
+struct ReadSummary {
+    #[serde(default)]
+    files: u64,
+    #[serde(default)]
+    commits: Option<u64>,
+    #[serde(default)]
+    bytes: u64,
+    #[serde(default)]
+    binary: u64,
+    #[serde(default)]
+    skipped_large: u64,
+    #[serde(default)]
+    errors: bool,
+    #[serde(default)]
+    notices: Vec<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct ReadFinding {
+    rule_id: String,
+    rule_name: String,
+    severity: crate::finding::Severity,
+    path: String,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    preview: String,
+    snippet: String,
+    fingerprint: String,
+    secret_id: String,
+    repository: Option<String>,
+    in_bundle: bool,
+    via_rule: Option<String>,
+    #[serde(default)]
+    decoded: Vec<String>,
+    original_path: Option<String>,
+    original_line: Option<usize>,
+    original_column: Option<usize>,
+    public_env: Option<String>,
+    #[serde(default)]
+    binary: bool,
+    commit: Option<String>,
+    author_name: Option<String>,
+    author_email: Option<String>,
+    date: Option<String>,
+    present_at_head: Option<bool>,
+    suppressed_by: Option<ReadAdded>,
+    secret: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct ReadAdded {
+    kind: String,
+    place: String,
+    blocking: bool,
+}
+
+/// The `'static` name of a known decoder or suppression kind (findings keep `&'static str`).
+fn known(name: &str, names: &[&'static str]) -> Option<&'static str> {
+    names.iter().copied().find(|known| *known == name)
+}
+
+/// Reads a `--format json` report back into findings and totals (`viscan report merge`).
+/// Findings without a repository are given `default_repository`. Values stay redacted (a
+/// [`crate::finding::Secret`] known by its id and preview) unless the report holds them
+/// (`--show-secrets`); a snippet is then redacted again, so that merging without
+/// `--show-secrets` shows no secret.
+pub fn read(
+    bytes: &[u8],
+    default_repository: &str,
+) -> Result<(Vec<Finding>, super::Summary), ReadError> {
+    #[derive(serde::Deserialize)]
+    struct Version {
+        version: u64,
+    }
+    let version: Version = serde_json::from_slice(bytes)?;
+    if version.version != u64::from(SCHEMA_VERSION) {
+        return Err(ReadError::Version(version.version));
+    }
+    let report: ReadReport = serde_json::from_slice(bytes)?;
+    debug_assert_eq!(report.version, u64::from(SCHEMA_VERSION));
+    let default_repository: std::sync::Arc<str> = std::sync::Arc::from(default_repository);
+    let mut repositories: Vec<std::sync::Arc<str>> = vec![default_repository.clone()];
+    let mut findings = Vec::with_capacity(report.findings.len());
+    for read in report.findings {
+        let repository = match read.repository {
+            Some(name) => match repositories.iter().find(|r| ***r == *name) {
+                Some(known) => known.clone(),
+                None => {
+                    let name: std::sync::Arc<str> = std::sync::Arc::from(name);
+                    repositories.push(name.clone());
+                    name
+                }
+            },
+            None => default_repository.clone(),
+        };
+        let commit = read.commit.map(|id| {
+            std::sync::Arc::new(crate::blob::CommitMeta {
+                id,
+                author_name: read.author_name.unwrap_or_default(),
+                author_email: read.author_email.unwrap_or_default(),
+                date: read.date.unwrap_or_default(),
+            })
+        });
+        let is_reference = read.public_env.is_some() && read.via_rule.is_none();
+        let snippet = match &read.secret {
+            Some(value) if !value.is_empty() && !is_reference => {
+                read.snippet.replace(value.as_str(), &read.preview)
+            }
+            _ => read.snippet.clone(),
+        };
+        let snippet_raw = read.snippet;
+        findings.push(Finding {
+            rule_id: read.rule_id,
+            rule_name: read.rule_name,
+            severity: read.severity,
+            via_rule: read.via_rule,
+            origin: crate::blob::Origin {
+                repository: Some(repository),
+                commit,
+                ..crate::blob::Origin::file(read.path)
+            },
+            location: crate::finding::Location {
+                line: read.line,
+                column: read.column,
+                end_line: read.end_line,
+                end_column: read.end_column,
+            },
+            secret: crate::finding::Secret::from_report(
+                read.secret_id,
+                read.preview,
+                read.secret.map(String::into_bytes),
+            ),
+            is_reference,
+            snippet,
+            snippet_raw,
+            in_bundle: read.in_bundle,
+            fingerprint: crate::finding::Fingerprint::from_report(read.fingerprint),
+            present_at_head: read.present_at_head,
+            allow_marker: None,
+            decoded: read
+                .decoded
+                .iter()
+                .filter_map(|d| {
+                    known(
+                        d,
+                        &[
+                            "utf-16le",
+                            "utf-16be",
+                            "percent",
+                            "base64",
+                            "escape",
+                            "html-entity",
+                        ],
+                    )
+                })
+                .collect(),
+            original: match (read.original_path, read.original_line, read.original_column) {
+                (Some(path), Some(line), Some(column)) => {
+                    Some(crate::finding::OriginalLocation { path, line, column })
+                }
+                _ => None,
+            },
+            public_env: read.public_env,
+            binary: read.binary,
+            added_suppression: read.suppressed_by.and_then(|added| {
+                Some(crate::finding::AddedSuppression {
+                    kind: known(&added.kind, &["marker", "config", "ignore-file"])?,
+                    place: added.place,
+                    blocking: added.blocking,
+                })
+            }),
+        });
+    }
+    let totals = report.summary;
+    let summary = super::Summary {
+        num_files: totals.files,
+        num_commits: totals.commits,
+        num_bytes: totals.bytes,
+        num_binary: totals.binary,
+        num_skipped_large: totals.skipped_large,
+        had_errors: totals.errors,
+        notices: totals.notices,
+        ..super::Summary::default()
+    };
+    Ok((findings, summary))
 }

@@ -1,10 +1,14 @@
 //! Reports: findings (already sorted and filtered by `app`) written once, in one format, to one
 //! writer. Stdout carries only the report; diagnostics go to stderr.
 //!
+//! Every format renders the same grouped report: the findings (places) and the [`Key`]s they
+//! group into (distinct secret values, what an auditor rotates), grouped once by the app.
+//!
 //! No format ever contains a raw secret unless `show_secrets` is set: findings are written with
 //! their redacted preview and redacted snippet.
 
 pub mod github;
+pub mod html;
 pub mod json;
 pub mod sarif;
 pub mod text;
@@ -12,7 +16,7 @@ pub mod text;
 use std::io::{self, Write};
 use std::time::Duration;
 
-use crate::finding::Finding;
+use crate::finding::{Finding, Severity};
 use crate::rules::RuleSet;
 
 /// Output formats.
@@ -28,6 +32,8 @@ pub enum Format {
     Sarif,
     /// GitHub Actions annotations (see [`github`]; the app adds the job summary).
     Github,
+    /// One self-contained HTML page for an audit (see [`html`]).
+    Html,
 }
 
 /// Totals for the closing summary.
@@ -58,12 +64,51 @@ pub struct Summary {
     /// What the report must say about the audit itself: a decision file the audited range
     /// changes (issue 16). Shown in every format.
     pub notices: Vec<String>,
+    /// When the report was made (Unix seconds): exposure durations count up to it.
+    pub now: i64,
+}
+
+/// One distinct secret value and the findings that hold it: a key to rotate. Grouped once, by
+/// the app, after suppression; every format shows the same keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Key {
+    /// Stable id from the value ([`crate::finding::Secret::id`]), never the value.
+    pub id: String,
+    /// Indices of its findings in [`ReportInput::findings`], in report order (never empty).
+    pub findings: Vec<usize>,
+    /// Ids of the rules that found it, sorted.
+    pub rules: Vec<String>,
+    /// The highest severity among its findings.
+    pub severity: Severity,
+    /// History: the finding with the oldest commit date (the exposure started there).
+    pub first_seen: Option<usize>,
+    /// History: the finding with the newest commit date (the last commit that introduced it).
+    pub last_seen: Option<usize>,
+    /// Unix time of `first_seen`'s commit.
+    pub first_seen_unix: Option<i64>,
+    /// History: whether it is still in HEAD's tree (in any repository).
+    pub present_at_head: Option<bool>,
+    /// Whether it shipped to browsers: in a front-end bundle, a source map, or a browser-public
+    /// environment variable.
+    pub public: bool,
+    /// The repositories it was found in (multi-repository audits and merged reports), sorted.
+    pub repositories: Vec<String>,
+}
+
+impl Key {
+    /// Whole days from `first_seen` to `now`.
+    pub fn days_exposed(&self, now: i64) -> Option<i64> {
+        self.first_seen_unix
+            .map(|since| (now.saturating_sub(since)).max(0) / 86_400)
+    }
 }
 
 /// Everything a report needs.
 pub struct ReportInput<'a> {
     /// Findings in output order.
     pub findings: &'a [Finding],
+    /// The keys the findings group into, most severe first.
+    pub keys: &'a [Key],
     /// The rules that ran (SARIF lists them all).
     pub rules: &'a RuleSet,
     /// Totals.
@@ -82,12 +127,14 @@ pub fn write(format: Format, input: &ReportInput<'_>, out: &mut dyn Write) -> io
         Format::Jsonl => json::write_lines(input, out),
         Format::Sarif => sarif::write(input, out),
         Format::Github => github::write(input, out),
+        Format::Html => html::write(input, out),
     }
 }
 
 /// What a report shows for a finding's value: the preview, or the secret with `--show-secrets`.
 pub(crate) fn shown_value(finding: &Finding, show_secrets: bool) -> String {
-    if show_secrets {
+    // A key read back from a report written without `--show-secrets` has only its preview.
+    if show_secrets && finding.secret.is_known() {
         String::from_utf8_lossy(finding.secret.expose()).into_owned()
     } else {
         finding.preview()

@@ -16,7 +16,9 @@
 //! first), `originalPath`/`originalLine`/`originalColumn` (the original source behind a source
 //! map or a mapped bundle; the location stays the file scanned) and `publicEnv`, and for history
 //! findings `commit`, `authorName`,
-//! `authorEmail`, `date` and `presentAtHead`. `results` is always present, `[]` when clean. The raw secret never appears.
+//! `authorEmail`, `date` and `presentAtHead`; every result carries `secretId`, the id of the key
+//! it holds (the JSON report's `secrets[].id`: one result per place, grouped by key), and
+//! `repository` when known. `results` is always present, `[]` when clean. The raw secret never appears.
 //!
 //! GitHub's limits ([`Limits::GITHUB`]: 25,000 results per run, 10 MB gzipped) are checked
 //! here: a larger log keeps the most severe results, warns on stderr, and says so in
@@ -364,6 +366,11 @@ fn result(finding: &Finding, rules: &[&Rule], show_secrets: bool) -> SarifResult
     }
     if let Some(present) = finding.present_at_head {
         extra.insert("presentAtHead".to_string(), json!(present));
+    }
+    // The key it holds (the JSON `secrets[].id`): one result per place, grouped by this.
+    extra.insert("secretId".to_string(), json!(finding.secret.id()));
+    if let Some(repository) = &finding.origin.repository {
+        extra.insert("repository".to_string(), json!(repository.as_ref()));
     }
     // Findings only come from these rules, so the index is always found.
     let rule_index = rules

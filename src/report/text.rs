@@ -1,5 +1,7 @@
 //! The text report: findings grouped by file, `path:line:col`, severity, rule id, redacted value
-//! and a short snippet window; then a one-line summary. Colour only when asked (a terminal,
+//! and a short snippet window; then a one-line summary, and last the "keys to rotate" table (one
+//! row per distinct key: value, severity, exposed since, places, still at HEAD, shipped to
+//! browsers, and the repositories when known). Colour only when asked (a terminal,
 //! without `NO_COLOR`/`--no-color`). A path that is not printable UTF-8 (control characters, a
 //! newline, bytes that are not UTF-8) is shown quoted with C-style escapes
 //! ([`crate::blob::quote_path`]): `"src/a\nb.env":3:7`. Everything else that comes from scanned
@@ -9,7 +11,7 @@
 
 use std::io::{self, Write};
 
-use super::{ReportInput, message, shown_snippet};
+use super::{ReportInput, message, shown_snippet, shown_value};
 use crate::finding::Severity;
 use crate::terminal::escape;
 
@@ -162,6 +164,90 @@ pub fn write(input: &ReportInput<'_>, out: &mut dyn Write) -> io::Result<()> {
              hold keys: viscan scan --no-ignore {dir}"
         )?;
     }
+    write_keys(input, &style, out)
+}
+
+/// The closing "keys to rotate" table.
+fn write_keys(input: &ReportInput<'_>, style: &Style, out: &mut dyn Write) -> io::Result<()> {
+    if input.keys.is_empty() {
+        return Ok(());
+    }
+    // Only a multi-repository report needs the column.
+    let with_repositories = {
+        let mut all: Vec<&String> = input.keys.iter().flat_map(|k| &k.repositories).collect();
+        all.sort_unstable();
+        all.dedup();
+        all.len() > 1
+    };
+    let mut rows: Vec<Vec<String>> = vec![
+        [
+            "KEY",
+            "SEVERITY",
+            "EXPOSED SINCE",
+            "PLACES",
+            "AT HEAD",
+            "BROWSERS",
+        ]
+        .iter()
+        .map(|h| h.to_string())
+        .collect(),
+    ];
+    if with_repositories {
+        rows[0].push("REPOSITORIES".to_string());
+    }
+    for key in input.keys {
+        let first = &input.findings[key.findings[0]];
+        let since = match key.first_seen_unix {
+            Some(since) => format!(
+                "{} ({} days)",
+                &crate::time::format_iso8601(since, 0)[..10],
+                key.days_exposed(input.summary.now).unwrap_or(0)
+            ),
+            None => "-".to_string(),
+        };
+        let mut row = vec![
+            escape(&shown_value(first, input.show_secrets)).into_owned(),
+            key.severity.as_str().to_string(),
+            since,
+            key.findings.len().to_string(),
+            match key.present_at_head {
+                Some(true) => "yes",
+                Some(false) => "no",
+                None => "-",
+            }
+            .to_string(),
+            if key.public { "yes" } else { "no" }.to_string(),
+        ];
+        if with_repositories {
+            row.push(escape(&key.repositories.join(", ")).into_owned());
+        }
+        rows.push(row);
+    }
+    let widths: Vec<usize> = (0..rows[0].len())
+        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+        .collect();
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{}",
+        style.paint(
+            "1",
+            &format!(
+                "{} {} to rotate:",
+                input.keys.len(),
+                plural(input.keys.len() as u64, "key")
+            )
+        )
+    )?;
+    for row in &rows {
+        let mut line = String::from(" ");
+        for (cell, width) in row.iter().zip(&widths) {
+            line.push(' ');
+            line.push_str(cell);
+            line.extend(std::iter::repeat_n(' ', width - cell.chars().count() + 1));
+        }
+        writeln!(out, "{}", line.trim_end())?;
+    }
     Ok(())
 }
 
@@ -170,7 +256,12 @@ pub fn write(input: &ReportInput<'_>, out: &mut dyn Write) -> io::Result<()> {
 pub(super) fn totals_line(input: &ReportInput<'_>, errors_note: &str) -> String {
     let summary = input.summary;
     let num_paths = {
-        let mut paths: Vec<_> = input.findings.iter().map(|f| &f.origin.path).collect();
+        // The same path in two repositories is two files.
+        let mut paths: Vec<_> = input
+            .findings
+            .iter()
+            .map(|f| (&f.origin.repository, &f.origin.path))
+            .collect();
         paths.sort();
         paths.dedup();
         paths.len()

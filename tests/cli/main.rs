@@ -3,6 +3,7 @@
 
 mod util;
 
+mod audit;
 mod bundles;
 mod ci;
 mod corpus;

@@ -280,8 +280,10 @@ fn scan(path: &str, bytes: Vec<u8>) -> Vec<Finding> {
 
 fn render(findings: &[Finding], format: Format, show_secrets: bool) -> String {
     let summary = Summary::default();
+    let keys = viscan::app::group_keys(findings);
     let input = ReportInput {
         findings,
+        keys: &keys,
         rules: scanner().rules(),
         summary: &summary,
         show_secrets,
@@ -343,7 +345,7 @@ proptest! {
         let text = format!("{} # was {key}{}", &text[..line_end], &text[line_end..]);
         let found = scan(template.path, encode(&text, encoding));
         prop_assert!(!found.is_empty());
-        for format in [Format::Text, Format::Json, Format::Jsonl, Format::Sarif, Format::Github] {
+        for format in [Format::Text, Format::Json, Format::Jsonl, Format::Sarif, Format::Github, Format::Html] {
             let shown = render(&found, format, false);
             prop_assert!(!shown.contains(&key), "{:?} shows the secret:\n{}", format, shown);
             // Nor any 12-character piece of it, as it is or as it is written.
@@ -470,15 +472,17 @@ proptest! {
             column: 1,
         });
         let summary = Summary::default();
+        let keys = viscan::app::group_keys(&found);
         for color in [false, true] {
             let input = ReportInput {
                 findings: &found,
+                keys: &keys,
                 rules: scanner().rules(),
                 summary: &summary,
                 show_secrets,
                 color,
             };
-            for format in [Format::Text, Format::Github] {
+            for format in [Format::Text, Format::Github, Format::Html] {
                 let mut out = Vec::new();
                 report::write(format, &input, &mut out).expect("render");
                 let shown = String::from_utf8(out).expect("reports are UTF-8");
