@@ -51,7 +51,7 @@ fn build(root: &Path, outside: &Path, ops: &[u8], content: &[u8]) {
             let _ = std::fs::create_dir_all(parent);
         }
         let _ = match kind {
-            0 => std::fs::write(&path, content),
+            0 => write_nonblocking(&path, content),
             1 => symlink(outside, &path),
             2 => symlink(&root.join(NAMES[(name + 1) % NAMES.len()]), &path),
             3 => {
@@ -64,6 +64,20 @@ fn build(root: &Path, outside: &Path, ops: &[u8], content: &[u8]) {
             _ => symlink(outside.parent().unwrap_or(outside), &path),
         };
     }
+}
+
+/// Writes a file without blocking: an earlier op may have left a FIFO at the path, and a
+/// plain write would wait for a reader forever (the harness's hang, not viscan's).
+fn write_nonblocking(path: &Path, content: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    options.open(path)?.write_all(content)
 }
 
 fn symlink(target: &Path, link: &Path) -> std::io::Result<()> {
