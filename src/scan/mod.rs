@@ -20,6 +20,7 @@ pub mod prefilter;
 pub mod sourcemap;
 pub mod text;
 pub mod value;
+mod words;
 
 pub use class::PathClass;
 
