@@ -137,6 +137,7 @@ pub(super) fn run(ctx: &Run<'_>, settings: &HistorySettings) -> anyhow::Result<E
         num_binary: stats.num_binary,
         ..Summary::default()
     };
+    ctx.scanner.keep_project_findings(&mut findings, &stats);
     ctx.finish(findings, summary, unused_markers)
 }
 
