@@ -66,6 +66,27 @@ impl HaystackFacts {
     }
 }
 
+/// Whether `check` can hold anywhere in `haystack`, for the checks that depend on the whole
+/// haystack alone (`None` for the others): a rule that requires only such checks, none of
+/// which can hold, need not run its patterns at all (a file that mentions HMAC but verifies no
+/// signature, in `bench/files.sh`).
+pub fn may_hold_in(check: ContextCheck, haystack: &[u8], facts: &HaystackFacts) -> Option<bool> {
+    match check {
+        ContextCheck::HmacSignatureCheck => Some(
+            *facts
+                .hmac_signature_check
+                .get_or_init(|| verifies_hmac_signature(haystack)),
+        ),
+        ContextCheck::VoiceinfraApiClient => Some(
+            facts.api_client
+                && *facts
+                    .voiceinfra_host
+                    .get_or_init(|| find_ci(haystack, b"voiceinfra.ai").is_some()),
+        ),
+        _ => None,
+    }
+}
+
 /// Whether `check` holds at `site`.
 pub fn holds(check: ContextCheck, site: &MatchSite<'_>) -> bool {
     // The weak checks tie a key to VoiceInfra by what surrounds it; a name that says whose key

@@ -357,6 +357,14 @@ impl Worker<'_> {
                     if !self.candidates[index] || (rule.scope == Scope::Bundle && !in_bundle) {
                         continue;
                     }
+                    let hopeless = !rule.require_any.is_empty()
+                        && rule
+                            .require_any
+                            .iter()
+                            .all(|&c| context::may_hold_in(c, text, &facts) == Some(false));
+                    if hopeless {
+                        continue;
+                    }
                     find_matches(index, rule, text, None, &facts, &mut self.found);
                 }
                 if in_bundle {
