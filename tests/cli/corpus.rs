@@ -1979,6 +1979,11 @@ fn recordings(c: &Corpus) {
         .l("    method: POST\n    uri: https://api.voiceinfra.ai/v1/calls/outbound\n  response:\n    headers:\n      X-VoiceInfra-Signature:")
         .neg(format!("      - sha256={}", c.noise_hex(64)))
         .l("    status:\n      code: 201");
+    // Another vendor's recorded key: the generic rule, never a VoiceInfra one.
+    c.file("services/dialer/tests/cassettes/test_weather.yaml")
+        .l("interactions:\n- request:\n    headers:\n      X-API-Key:")
+        .pos(GENERIC, format!("      - {}", c.key(32)))
+        .l("    uri: https://api.weatherco.io/v2/forecast?city=Paris");
     c.file("services/dialer/tests/cassettes/test_redacted.yaml")
         .l("interactions:\n- request:\n    headers:\n      X-API-Key:")
         .neg("      - DUMMY")
