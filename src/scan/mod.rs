@@ -353,6 +353,7 @@ impl Worker<'_> {
         match &source_map {
             Some(map) => self.scan_sources(text, &mut views, None, map, &mut budget),
             None => {
+                let (mut num_run, mut num_hopeless) = (0, 0);
                 for (index, rule) in rules.iter().enumerate() {
                     if !self.candidates[index] || (rule.scope == Scope::Bundle && !in_bundle) {
                         continue;
@@ -363,15 +364,22 @@ impl Worker<'_> {
                             .iter()
                             .all(|&c| context::may_hold_in(c, text, &facts) == Some(false));
                     if hopeless {
+                        num_hopeless += 1;
                         continue;
                     }
+                    num_run += 1;
                     find_matches(index, rule, text, None, &facts, &mut self.found);
                 }
                 if in_bundle {
                     inline_map = self.scan_inline_map(text, &mut views, &mut budget);
                 }
                 let all_base64 = class.is_manifest() && decode::is_k8s_secret_content(text);
-                self.decode_views(text, &mut views, None, all_base64, in_bundle, &mut budget);
+                // A blob whose only candidate rules cannot hold in it (a crypto library that
+                // mentions HMAC) has nothing to decode for: its keyword hits are theirs.
+                let nothing_to_decode = num_run == 0 && num_hopeless > 0 && !in_bundle;
+                if all_base64 || !nothing_to_decode {
+                    self.decode_views(text, &mut views, None, all_base64, in_bundle, &mut budget);
+                }
             }
         }
         if self.found.is_empty() {
