@@ -68,6 +68,7 @@ fuzz_target!(|data: &[u8]| {
     let hide = text::Hide {
         value: &text[from..to],
         others: &masks,
+        copies: true,
     };
     let snippet = text::snippet(text, bounds, (from, to), "R*****", Some(hide));
     // 30 characters each side, each shown as one character (an invalid sequence as one

@@ -186,6 +186,7 @@ pub(super) fn collect(ctx: &Run<'_>, settings: &HistorySettings) -> anyhow::Resu
         num_binary: stats.num_binary,
         ..Summary::default()
     };
+    ctx.scanner.keep_project_findings(&mut findings, &stats);
     Ok((findings, summary, unused_markers))
 }
 

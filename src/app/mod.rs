@@ -614,10 +614,11 @@ fn run_scan(ctx: &Run<'_>, scan: &ScanSettings) -> anyhow::Result<ExitStatus> {
         }
     }
     let Collected {
-        findings,
+        mut findings,
         stats,
         unused_markers,
     } = sink.into_inner().unwrap_or_default();
+    ctx.scanner.keep_project_findings(&mut findings, &stats);
     if ctx.output.verbose {
         crate::note!(
             "viscan: {} blobs, {} with rule keywords",

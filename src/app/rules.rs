@@ -8,7 +8,7 @@ use anyhow::bail;
 
 use crate::blob::{Blob, Origin};
 use crate::exit::ExitStatus;
-use crate::scan::Scanner;
+use crate::scan::{ScanStats, Scanner};
 use crate::terminal::escape;
 
 pub(super) fn list(scanner: &Scanner) -> anyhow::Result<ExitStatus> {
@@ -118,7 +118,14 @@ pub fn check_rules(scanner: &Scanner) -> Vec<String> {
                 bytes: example.as_bytes().to_vec(),
                 origin: Origin::file(&rule.example_path),
             };
+            let before = worker.stats.num_blobs_naming_voiceinfra;
             worker.scan(&blob, &mut findings);
+            // Each example is a project of its own for project-level context.
+            let example = ScanStats {
+                num_blobs_naming_voiceinfra: worker.stats.num_blobs_naming_voiceinfra - before,
+                ..ScanStats::default()
+            };
+            scanner.keep_project_findings(&mut findings, &example);
             let matched = findings.iter().any(|f| f.rule_id == rule.id);
             if matched != should_match {
                 let (kind, index) = if should_match {

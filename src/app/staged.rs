@@ -40,6 +40,8 @@ pub(super) fn run(ctx: &Run<'_>, settings: &StagedSettings) -> anyhow::Result<Ex
                 .is_ok_and(|line| change.added_lines.binary_search(&line).is_ok())
         }));
     }
+    ctx.scanner
+        .keep_project_findings(&mut findings, &worker.stats);
     let summary = Summary {
         num_files: worker.stats.num_blobs,
         num_bytes: worker.stats.num_bytes,

@@ -115,6 +115,8 @@ pub struct Rule {
     pub value: ValueLimits,
     pub require_any: Vec<ContextCheck>,
     pub reject: Vec<ContextCheck>,
+    /// Findings are kept only when the scan as a whole integrates VoiceInfra.
+    pub require_project: bool,
     /// Index of the rule to report under in bundles.
     pub in_bundle: Option<usize>,
     /// Index of the rule to report under when the value is bound to a browser-public env
@@ -366,6 +368,7 @@ fn compile(
         value,
         require_any: syntax.context.require_any,
         reject: syntax.context.reject,
+        require_project: syntax.context.require_project,
         in_bundle,
         in_public_env,
         example_path: syntax

@@ -114,6 +114,10 @@ pub struct ContextSyntax {
     /// None of these may hold.
     #[serde(default)]
     pub reject: Vec<ContextCheck>,
+    /// Kept only when the scanned tree, repository or staged change integrates VoiceInfra
+    /// (some blob names it): project-level context for files that never name it (issue 13).
+    #[serde(default)]
+    pub require_project: bool,
 }
 
 /// A named context check, implemented in `scan::context`. Weak ties are overridden by a name
@@ -133,4 +137,11 @@ pub enum ContextCheck {
     VoiceinfraHostNearby,
     /// The nearest vendor mention around the match is another vendor's URL.
     OtherVendorHost,
+    /// The blob is an API client's collection or environment (Postman, Insomnia, Bruno, REST
+    /// client, by file name) that mentions the VoiceInfra host anywhere (weak tie).
+    VoiceinfraApiClient,
+    /// The blob verifies an HMAC-SHA256 signature read from a request header, the way
+    /// VoiceInfra's webhook signature is checked, and names no other vendor's signature header
+    /// (weak tie).
+    HmacSignatureCheck,
 }

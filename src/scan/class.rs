@@ -15,6 +15,9 @@ pub struct PathClass {
     map: bool,
     /// `*.yaml`, `*.yml`, `*.json` or standard input: a Kubernetes `Secret` is decoded whole.
     manifest: bool,
+    /// An API client's collection or environment (Postman, Insomnia, Bruno, REST client): a
+    /// key-named variable in one that targets the VoiceInfra API is its key (issue 13).
+    api_client: bool,
 }
 
 /// Whether a blob at this path is front-end code shipped to browsers.
@@ -78,6 +81,7 @@ impl PathClass {
             bundle,
             map,
             manifest,
+            api_client: is_api_client_name(name),
         }
     }
 
@@ -104,10 +108,31 @@ impl PathClass {
         self.map
     }
 
+    /// Whether the path names an API client's collection or environment file.
+    pub fn is_api_client(self) -> bool {
+        self.api_client
+    }
+
     /// Whether the path names a manifest that may hold a Kubernetes `Secret`.
     pub fn is_manifest(self) -> bool {
         self.manifest
     }
+}
+
+/// Postman collections, environments and globals, Insomnia exports, Bruno requests and
+/// environments, and REST-client (`.http`, `.rest`) files, by their lowercase file `name`.
+fn is_api_client_name(name: &str) -> bool {
+    [
+        ".postman_collection.json",
+        ".postman_environment.json",
+        ".postman_globals.json",
+        ".bru",
+        ".http",
+        ".rest",
+    ]
+    .iter()
+    .any(|ext| name.ends_with(ext))
+        || name.starts_with("insomnia") && (name.ends_with(".json") || name.ends_with(".yaml"))
 }
 
 #[cfg(test)]
@@ -125,6 +150,9 @@ mod tests {
             "src/app.js",
             "dist/app.js",
             "<stdin>",
+            "api/VoiceInfra.postman_environment.json",
+            "bruno/calls/list.bru",
+            "requests.http",
         ] {
             assert_ne!(PathClass::of(path), plain, "{path}");
         }
@@ -135,5 +163,12 @@ mod tests {
         assert!(PathClass::of("a.txt").as_bundle().is_bundle(b"x"));
         assert!(PathClass::of("k.YML").is_manifest());
         assert!(PathClass::of("a/b.css.map").is_map());
+        assert!(PathClass::of("x/Acme.postman_collection.json").is_api_client());
+        assert!(PathClass::of("Insomnia_2024-05-01.json").is_api_client());
+        assert!(!PathClass::of("package.json").is_api_client());
+        assert_eq!(
+            PathClass::of("a.postman_environment.json"),
+            PathClass::of("b/c.postman_collection.json")
+        );
     }
 }

@@ -50,6 +50,41 @@ pub struct MatchSite<'a> {
 #[derive(Debug, Default)]
 pub struct HaystackFacts {
     signature_header: std::cell::OnceCell<bool>,
+    voiceinfra_host: std::cell::OnceCell<bool>,
+    hmac_signature_check: std::cell::OnceCell<bool>,
+    /// The blob's path names an API client's collection or environment.
+    api_client: bool,
+}
+
+impl HaystackFacts {
+    /// Facts about a haystack read from a blob of path class `class`.
+    pub fn of_class(class: super::PathClass) -> HaystackFacts {
+        HaystackFacts {
+            api_client: class.is_api_client(),
+            ..HaystackFacts::default()
+        }
+    }
+}
+
+/// Whether `check` can hold anywhere in `haystack`, for the checks that depend on the whole
+/// haystack alone (`None` for the others): a rule that requires only such checks, none of
+/// which can hold, need not run its patterns at all (a file that mentions HMAC but verifies no
+/// signature, in `bench/files.sh`).
+pub fn may_hold_in(check: ContextCheck, haystack: &[u8], facts: &HaystackFacts) -> Option<bool> {
+    match check {
+        ContextCheck::HmacSignatureCheck => Some(
+            *facts
+                .hmac_signature_check
+                .get_or_init(|| verifies_hmac_signature(haystack)),
+        ),
+        ContextCheck::VoiceinfraApiClient => Some(
+            facts.api_client
+                && *facts
+                    .voiceinfra_host
+                    .get_or_init(|| find_ci(haystack, b"voiceinfra.ai").is_some()),
+        ),
+        _ => None,
+    }
 }
 
 /// Whether `check` holds at `site`.
@@ -78,7 +113,57 @@ pub fn holds(check: ContextCheck, site: &MatchSite<'_>) -> bool {
             find_ci(&site.haystack[from..to], b"voiceinfra.ai").is_some() && weak_tie_allowed()
         }
         ContextCheck::OtherVendorHost => addressed_to_other_vendor(site),
+        ContextCheck::HmacSignatureCheck => {
+            *site
+                .facts
+                .hmac_signature_check
+                .get_or_init(|| verifies_hmac_signature(site.haystack))
+                && weak_tie_allowed()
+        }
+        ContextCheck::VoiceinfraApiClient => {
+            site.facts.api_client
+                && *site
+                    .facts
+                    .voiceinfra_host
+                    .get_or_init(|| find_ci(site.haystack, b"voiceinfra.ai").is_some())
+                && weak_tie_allowed()
+        }
     }
+}
+
+/// Whether `haystack` computes an HMAC-SHA256 and reads a signature header (PHP's
+/// `HTTP_X_…_SIGNATURE` included), as a VoiceInfra webhook handler does, and names none of the
+/// signature headers other vendors use for the same scheme.
+fn verifies_hmac_signature(haystack: &[u8]) -> bool {
+    const OTHER_HEADERS: &[&[u8]] = &[
+        b"x-hub-signature",
+        b"x_hub_signature",
+        b"stripe-signature",
+        b"stripe_signature",
+        b"x-slack-signature",
+        b"x_slack_signature",
+        b"x-shopify-hmac",
+        b"x_shopify_hmac",
+        b"x-twilio-signature",
+        b"x_twilio_signature",
+        b"svix-signature",
+        b"x-gitlab-token",
+        b"paddle-signature",
+        b"x-signature-ed25519",
+    ];
+    // Words as code writes them (lower, UPPER, Capitalised): SIMD substring searches, where a
+    // case-insensitive search stops at every `s` of a large crypto library (bench/files.sh).
+    let mentions = |word: &str| {
+        let mut capitalised = word.to_string();
+        capitalised[..1].make_ascii_uppercase();
+        [word.to_string(), word.to_ascii_uppercase(), capitalised]
+            .iter()
+            .any(|w| memchr::memmem::find(haystack, w.as_bytes()).is_some())
+    };
+    mentions("hmac")
+        && mentions("sha256")
+        && mentions("signature")
+        && !OTHER_HEADERS.iter().any(|h| find_ci(haystack, h).is_some())
 }
 
 /// Whether the identifier `name` (a variable, key or setting name) says it holds the credential
@@ -484,7 +569,11 @@ fn is_other_vendor(host: &str) -> bool {
         || host == "example.com"
         || host.ends_with(".example.com")
         || host == "example.org"
-        || host == "example.net";
+        || host == "example.net"
+        // Schema URLs of API-client exports (`info.schema` of every Postman collection) name
+        // a format, not the service the requests go to.
+        || host == "schema.getpostman.com"
+        || host == "json-schema.org";
     let voiceinfra = host == "voiceinfra.ai" || host.ends_with(".voiceinfra.ai");
     !neutral && !voiceinfra
 }

@@ -20,6 +20,7 @@ pub mod prefilter;
 pub mod sourcemap;
 pub mod text;
 pub mod value;
+mod words;
 
 pub use class::PathClass;
 
@@ -58,6 +59,9 @@ pub struct ScanStats {
     pub num_bytes: u64,
     /// Blobs in which at least one rule ran past the prefilter.
     pub num_blobs_matched_keywords: u64,
+    /// Blobs that name VoiceInfra (a VoiceInfra keyword): the scan integrates VoiceInfra when
+    /// any does, which rules with project-level context need.
+    pub num_blobs_naming_voiceinfra: u64,
     /// Binary blobs, of which only printable strings were scanned.
     pub num_binary: u64,
 }
@@ -68,6 +72,7 @@ impl ScanStats {
         self.num_blobs += other.num_blobs;
         self.num_bytes += other.num_bytes;
         self.num_blobs_matched_keywords += other.num_blobs_matched_keywords;
+        self.num_blobs_naming_voiceinfra += other.num_blobs_naming_voiceinfra;
         self.num_binary += other.num_binary;
     }
 }
@@ -108,6 +113,22 @@ impl Scanner {
             Some(globs) if globs.is_match(within_root) => class.as_bundle(),
             _ => class,
         }
+    }
+
+    /// Drops the findings of rules that need project-level context (`require_project`) when
+    /// nothing the scan read, as `stats` says, names VoiceInfra: a webhook handler with a
+    /// literal HMAC key is VoiceInfra's only in a project that integrates VoiceInfra.
+    pub fn keep_project_findings(&self, findings: &mut Vec<Finding>, stats: &ScanStats) {
+        if stats.num_blobs_naming_voiceinfra > 0 {
+            return;
+        }
+        let rules = self.rules.rules();
+        findings.retain(|f| {
+            !rules.iter().any(|r| {
+                r.require_project
+                    && (r.id == f.rule_id || f.via_rule.as_deref() == Some(r.id.as_str()))
+            })
+        });
     }
 
     /// The rules this scanner runs.
@@ -277,6 +298,9 @@ impl Worker<'_> {
                 .candidates(text, &mut self.candidates, &mut self.seen_keywords);
         // Unused allow markers are only listed with --verbose: keep that search off the hot path.
         let has_markers = self.scanner.track_unused_markers && marker::mentions_marker(text);
+        if any_rule && self.scanner.prefilter.saw_voiceinfra(&self.seen_keywords) {
+            self.stats.num_blobs_naming_voiceinfra += 1;
+        }
         let first_new = out.len();
         // A Kubernetes Secret hides its values in base64: decode it even when its plain text
         // names no VoiceInfra keyword (the decoded names are the context).
@@ -315,6 +339,7 @@ impl Worker<'_> {
         let class = self.scanner.path_class(&blob.origin.within_root);
         let in_bundle = class.is_bundle(text);
         self.found.clear();
+        let facts = HaystackFacts::of_class(class);
         let mut views: Vec<View> = Vec::new();
         let mut budget = Budget::new();
         // A source map is scanned through its sources, each as the file it is; its JSON text
@@ -328,24 +353,33 @@ impl Worker<'_> {
         match &source_map {
             Some(map) => self.scan_sources(text, &mut views, None, map, &mut budget),
             None => {
+                let (mut num_run, mut num_hopeless) = (0, 0);
                 for (index, rule) in rules.iter().enumerate() {
                     if !self.candidates[index] || (rule.scope == Scope::Bundle && !in_bundle) {
                         continue;
                     }
-                    find_matches(
-                        index,
-                        rule,
-                        text,
-                        None,
-                        &HaystackFacts::default(),
-                        &mut self.found,
-                    );
+                    let hopeless = !rule.require_any.is_empty()
+                        && rule
+                            .require_any
+                            .iter()
+                            .all(|&c| context::may_hold_in(c, text, &facts) == Some(false));
+                    if hopeless {
+                        num_hopeless += 1;
+                        continue;
+                    }
+                    num_run += 1;
+                    find_matches(index, rule, text, None, &facts, &mut self.found);
                 }
                 if in_bundle {
                     inline_map = self.scan_inline_map(text, &mut views, &mut budget);
                 }
                 let all_base64 = class.is_manifest() && decode::is_k8s_secret_content(text);
-                self.decode_views(text, &mut views, None, all_base64, in_bundle, &mut budget);
+                // A blob whose only candidate rules cannot hold in it (a crypto library that
+                // mentions HMAC) has nothing to decode for: its keyword hits are theirs.
+                let nothing_to_decode = num_run == 0 && num_hopeless > 0 && !in_bundle;
+                if all_base64 || !nothing_to_decode {
+                    self.decode_views(text, &mut views, None, all_base64, in_bundle, &mut budget);
+                }
             }
         }
         if self.found.is_empty() {
@@ -1034,9 +1068,12 @@ fn make_finding(
         secret.redacted()
     };
     let bounds = places.index.line_bounds(text, m.start);
+    // A reference's value is the variable name: its snippet shows the reference as written,
+    // every copy of the name included (issue 13: not `process.env.*****`).
     let hide = text::Hide {
         value: secret.expose(),
         others: places.masks,
+        copies: !is_reference,
     };
     let snippet = text::snippet(text, bounds, (m.start, m.end), &preview, Some(hide));
     let snippet_raw = text::snippet(

@@ -18,6 +18,8 @@ pub struct Prefilter {
     keywords: Vec<String>,
     /// For each keyword (automaton pattern id), the rules that list it.
     rules_of_keyword: Vec<Vec<usize>>,
+    /// Keywords that name VoiceInfra (`voiceinfra`, `voice_infra`, `voice-infra`).
+    voiceinfra_keywords: Vec<usize>,
 }
 
 impl Prefilter {
@@ -41,11 +43,26 @@ impl Prefilter {
             .case_insensitive(true)
             .unicode(false)
             .build()?;
+        let voiceinfra_keywords = keywords
+            .iter()
+            .enumerate()
+            .filter(|(_, k)| crate::scan::context::names_voiceinfra(k.as_bytes()))
+            .map(|(i, _)| i)
+            .collect();
         Ok(Prefilter {
             automaton,
             keywords,
             rules_of_keyword,
+            voiceinfra_keywords,
         })
+    }
+
+    /// Whether the last [`Prefilter::candidates`] call, which left `seen`, found a keyword
+    /// that names VoiceInfra.
+    pub fn saw_voiceinfra(&self, seen: &[bool]) -> bool {
+        self.voiceinfra_keywords
+            .iter()
+            .any(|&k| seen.get(k).copied().unwrap_or(false))
     }
 
     /// Marks in `candidates` (one flag per rule, cleared here) the rules whose keywords occur in

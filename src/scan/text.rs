@@ -130,6 +130,9 @@ pub struct Hide<'a> {
     pub value: &'a [u8],
     /// Other secrets' byte ranges, sorted by start: a snippet never shows a neighbour's key.
     pub others: &'a [(usize, usize)],
+    /// Whether other copies of the value are masked: not for a reference finding, whose
+    /// value is a variable name as written (`process.env.NEXT_PUBLIC_…`), not a secret.
+    pub copies: bool,
 }
 
 /// The text around `secret` (byte range) on its line: at most [`SNIPPET_CONTEXT`] characters on
@@ -165,7 +168,8 @@ pub fn snippet(
         );
         let written = &text[secret.0..secret.1];
         let decoded = Some(hide.value).filter(|value| *value != written);
-        for needle in std::iter::once(written).chain(decoded) {
+        let needles = std::iter::once(written).chain(decoded);
+        for needle in needles.filter(|_| hide.copies) {
             if needle.is_empty() {
                 continue;
             }
@@ -306,7 +310,11 @@ mod tests {
     use super::*;
 
     fn hide(value: &[u8]) -> Option<Hide<'_>> {
-        Some(Hide { value, others: &[] })
+        Some(Hide {
+            value,
+            others: &[],
+            copies: true,
+        })
     }
 
     /// Regression (fuzz/scan_blob): a second, unmatched copy of the secret on its line showed
@@ -451,6 +459,7 @@ mod tests {
         let hide = Hide {
             value: b"FIRSTSECRET1",
             others: &others,
+            copies: true,
         };
         let s = snippet(text, (0, text.len()), first, "FI*****", Some(hide));
         assert_eq!(s, "{apiKey:\"FI*****\",secret:\"*****\"}");

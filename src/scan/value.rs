@@ -26,6 +26,9 @@ pub enum Verdict {
     Alphabet,
     /// Not random enough for its alphabet.
     LowEntropy,
+    /// Made of dictionary words and short numbers, or a sequence (`sample-api-key-67890`,
+    /// `AcmeStoreClient2`, `1a2b3c4d…`), or the base64 of such a value or of a placeholder.
+    Words,
 }
 
 /// Judges `value` against `limits`.
@@ -61,7 +64,27 @@ pub fn judge(value: &[u8], limits: &ValueLimits) -> Verdict {
     if !random_enough(value, limits) {
         return Verdict::LowEntropy;
     }
+    if super::words::is_word_built(value) || encodes_a_non_secret(value) {
+        return Verdict::Words;
+    }
     Verdict::Secret
+}
+
+/// Whether `value` is standard base64 of printable text that is a placeholder or word-built
+/// (`cmVwbGFjZS13aXRoLXlvdXIta2V5` in a Kubernetes `Secret`): the encoded form of a value that
+/// would not be reported as it is. Random keys decode to binary, never to such text.
+fn encodes_a_non_secret(value: &[u8]) -> bool {
+    let mut decoded = Vec::new();
+    if value.len() % 4 != 0
+        || value.len() < 12
+        || !super::decode::decode_base64(value, &mut decoded)
+    {
+        return false;
+    }
+    let text = decoded.strip_suffix(b"\n").unwrap_or(&decoded);
+    !text.is_empty()
+        && text.iter().all(|b| b.is_ascii_graphic())
+        && (is_placeholder(&text.to_ascii_lowercase()) || super::words::is_word_built(text))
 }
 
 /// Bytes that API keys, tokens and base64/base64url/hex secrets are made of.
@@ -370,9 +393,59 @@ mod tests {
             ("MY_SECRET_VOICE_KEY_VALUE", Verdict::LowEntropy),
             ("aaaabbbbaaaabbbb1", Verdict::LowEntropy),
             ("key with spaces in it", Verdict::Alphabet),
+            ("PROXY-admin-key-2023", Verdict::Words),
+            ("staging-api-key-device-02", Verdict::Words),
+            ("AcmeStoreClient2", Verdict::Words),
+            ("1a2b3c4d5e6f7g8h9i0j", Verdict::Words),
+            ("run-openssl-rand-base64-24", Verdict::Words),
+            // base64 of `replace-with-your-voiceinfra-api-key`, as in a Kubernetes Secret.
+            (
+                "cmVwbGFjZS13aXRoLXlvdXItdm9pY2VpbmZyYS1hcGkta2V5",
+                Verdict::Words,
+            ),
         ];
         for (value, expected) in cases {
             assert_eq!(verdict(value), expected, "{value}");
+        }
+    }
+
+    /// Random keys of every common alphabet are never taken for word-built values (issue 13):
+    /// the word check may only ever remove values people typed.
+    mod random_keys_are_not_words {
+        use super::*;
+        use proptest::prelude::*;
+
+        const ALPHABETS: &[&str] = &[
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
+            "abcdefghijklmnopqrstuvwxyz0123456789",
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",
+            "0123456789abcdef",
+            "0123456789ABCDEF",
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
+            "0123456789",
+            "abcdefghijklmnopqrstuvwxyz",
+        ];
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(4000))]
+            #[test]
+            fn never_word_built(
+                alphabet in 0..ALPHABETS.len(),
+                picks in proptest::collection::vec(any::<u16>(), 16..=80),
+            ) {
+                let chars = ALPHABETS[alphabet].as_bytes();
+                let key: Vec<u8> = picks
+                    .iter()
+                    .map(|&p| chars[usize::from(p) % chars.len()])
+                    .collect();
+                prop_assert!(
+                    !crate::scan::words::is_word_built(&key) && !encodes_a_non_secret(&key),
+                    "{}",
+                    String::from_utf8_lossy(&key)
+                );
+                prop_assert_ne!(judge(&key, &limits()), Verdict::Words);
+            }
         }
     }
 

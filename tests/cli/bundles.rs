@@ -809,6 +809,43 @@ fn a_very_long_public_env_name_keeps_the_snippet_short() {
     assert_eq!(found["column"], 25);
 }
 
+/// Issue 13: a public-env finding's snippet shows the reference as written, including a second
+/// copy of the name on its line (it printed `process.env.*****`, as if the name were a secret),
+/// while a literal key beside it stays masked.
+#[test]
+fn issue_13_public_env_snippets_show_the_reference_as_written() {
+    let mut keys = Keygen::new(1313);
+    let literal = keys.key(32);
+    // Built at run time, so that this file itself scans clean.
+    let name = format!("NEXT_PUBLIC_{}", "VOICEINFRA_API_KEY");
+    let dir = TestDir::new();
+    dir.write(
+        "web/next.config.js",
+        format!("module.exports = {{ env: {{ {name}: process.env.{name} }} }};\n"),
+    );
+    dir.write(
+        "web/src/client.ts",
+        format!("const k = process.env.{name}; const VOICEINFRA_API_KEY = \"{literal}\";\n"),
+    );
+    let (code, report) = dir.scan_json(&[]);
+    assert_eq!(code, 1);
+    let found = only_at(&report, "web/next.config.js");
+    let snippet = found["snippet"].as_str().expect("snippet");
+    assert!(
+        // The window is 30 characters past the name: the second copy is cut, not masked.
+        snippet.contains(&format!("process.env.{}", &name[..16])),
+        "{snippet}"
+    );
+    assert!(!snippet.contains("*****"), "{snippet}");
+    let text = String::from_utf8_lossy(&dir.run(&["scan", "--no-color"]).stdout).into_owned();
+    assert!(!text.contains("process.env.*****"), "{text}");
+    assert!(!text.contains(&literal), "{text}");
+    assert!(
+        text.contains(&format!("const k = process.env.{name};")),
+        "{text}"
+    );
+}
+
 #[test]
 fn public_env_variables_are_reported_wherever_they_are_set() {
     let mut keys = Keygen::new(410);

@@ -1152,7 +1152,7 @@ fn docs(c: &Corpus) {
     let req = c.noise_uuid();
     c.file("api/calls.http")
         .l("@baseUrl = https://api.voiceinfra.ai/v1")
-        .pos(ENDPOINT, format!("@apiKey = {http_var}"))
+        .pos(API_CLIENT, format!("@apiKey = {http_var}"))
         .l("")
         .l("### Place a call")
         .l("POST {{baseUrl}}/calls/outbound")
@@ -1717,6 +1717,479 @@ fn windows_and_encodings(c: &Corpus) {
         ));
 }
 
+// ---------------------------------------------------------------------------------------------
+// Issue 13: the places keys hide that the first corpus did not have, and values built from
+// words that look random to an entropy check.
+
+const API_CLIENT: &str = "voiceinfra.api-key.api-client";
+
+/// Fallback defaults of environment reads: the literal is a leak (DESIGN), in every language.
+fn env_fallbacks(c: &Corpus) {
+    c.file("services/dialer/app/voice_settings.py")
+        .l("import os")
+        .l("")
+        .pos(ASSIGN, format!("VOICEINFRA_API_KEY = os.getenv(\"VOICEINFRA_API_KEY\", \"{}\")", c.key(32)))
+        .pos(ASSIGN, format!("voiceinfra_token = os.environ.get(\"VOICEINFRA_TOKEN\", \"{}\")", c.key(40)))
+        .neg("VOICEINFRA_WEBHOOK_SECRET = os.getenv(\"VOICEINFRA_WEBHOOK_SECRET\", \"\")")
+        .neg("VOICEINFRA_REGION = os.getenv(\"VOICEINFRA_REGION\", \"eu-west-1\")")
+        .neg("VOICEINFRA_API_KEY_B = os.getenv(\"VOICEINFRA_API_KEY_B\", \"staging-api-key-device-02\")")
+        .neg(format!("VOICEINFRA_AGENT_ID = os.environ.get(\"VOICEINFRA_AGENT_ID\", \"agent_{}\")", c.noise_id(8)));
+    c.file("web/app/api/calls/route.ts")
+        .l("import { NextResponse } from \"next/server\";")
+        .l("")
+        .pos(ASSIGN, format!("const apiKey = process.env.VOICEINFRA_API_KEY ?? \"{}\";", c.key(32)))
+        .pos(ASSIGN, format!("const backupKey = process.env.VOICEINFRA_BACKUP_KEY || '{}';", c.key(32)))
+        .neg("const baseUrl = process.env.VOICEINFRA_BASE_URL ?? \"https://api.voiceinfra.ai/v1\";")
+        .neg("const token = process.env.VOICEINFRA_TOKEN ?? process.env.VI_TOKEN ?? \"\";")
+        .l("")
+        .l("export async function POST() {")
+        .l("  const r = await fetch(`${baseUrl}/calls`, { method: \"POST\", headers: { \"X-API-Key\": apiKey } });")
+        .l("  return NextResponse.json(await r.json());")
+        .l("}");
+    c.file("scripts/voiceinfra.mjs")
+        .pos(
+            ASSIGN,
+            format!(
+                "const key = process.env.VOICEINFRA_API_KEY || \"{}\";",
+                c.key(40)
+            ),
+        )
+        .neg("const agent = process.env.VOICEINFRA_AGENT || \"AcmeStoreClient2\";");
+    c.file("services/billing/config/voiceinfra.rb")
+        .pos(
+            ASSIGN,
+            format!(
+                "VOICEINFRA_API_KEY = ENV.fetch(\"VOICEINFRA_API_KEY\", \"{}\")",
+                c.key(32)
+            ),
+        )
+        .neg("VOICEINFRA_API_KEY_B = ENV.fetch(\"VOICEINFRA_API_KEY\") { raise \"missing key\" }");
+    c.file("go-service/internal/config/env.go")
+        .l("package config")
+        .l("")
+        .l("import (\n\t\"cmp\"\n\t\"os\"\n)")
+        .l("")
+        .l("func Load() Config {")
+        .l("\treturn Config{")
+        .pos(ASSIGN, format!("\t\tAPIKey:  cmp.Or(os.Getenv(\"VOICEINFRA_API_KEY\"), \"{}\"),", c.key(32)))
+        .neg("\t\tBaseURL: cmp.Or(os.Getenv(\"VOICEINFRA_BASE_URL\"), \"https://api.voiceinfra.ai/v1\"),")
+        .neg("\t\tToken:   cmp.Or(os.Getenv(\"VOICEINFRA_TOKEN\"), \"PROXY-admin-key-2023\"),")
+        .l("\t}")
+        .l("}");
+    c.file("scripts/dial.sh")
+        .l("#!/bin/sh")
+        .pos(
+            ASSIGN,
+            format!("KEY=\"${{VOICEINFRA_API_KEY:-{}}}\"", c.key(32)),
+        )
+        .neg("KEY2=\"${VOICEINFRA_API_KEY:?VOICEINFRA_API_KEY is not set}\"")
+        .neg("KEY3=\"${VOICEINFRA_API_KEY:-}\"")
+        .l("curl -s https://api.voiceinfra.ai/v1/agents -H \"X-API-Key: $KEY\"");
+    c.file("Makefile")
+        .pos(ASSIGN, format!("VOICEINFRA_API_KEY ?= {}", c.key(32)))
+        .pos(ASSIGN, format!("VOICEINFRA_TOKEN := {}", c.key(32)))
+        .neg("VOICEINFRA_BASE_URL ?= https://api.voiceinfra.ai/v1")
+        .neg("VOICEINFRA_SECRET_FILE ?= /run/secrets/voiceinfra")
+        .l("\nsmoke:\n\tcurl -H \"X-API-Key: $(VOICEINFRA_API_KEY)\" $(VOICEINFRA_BASE_URL)/agents");
+    c.file("java/src/main/java/com/acme/VoiceConfig.java")
+        .l("package com.acme;")
+        .l("")
+        .l("public final class VoiceConfig {")
+        .pos(ASSIGN, format!("    static final String KEY = System.getenv().getOrDefault(\"VOICEINFRA_API_KEY\", \"{}\");", c.key(32)))
+        .neg("    static final String URL = System.getenv().getOrDefault(\"VOICEINFRA_BASE_URL\", \"https://api.voiceinfra.ai/v1\");")
+        .l("}");
+    c.file("dotnet/Voice/Settings.cs")
+        .pos(ASSIGN, format!("var key = Environment.GetEnvironmentVariable(\"VOICEINFRA_API_KEY\") ?? \"{}\";", c.key(32)))
+        .neg("var url = Environment.GetEnvironmentVariable(\"VOICEINFRA_BASE_URL\") ?? \"https://api.voiceinfra.ai/v1\";");
+}
+
+/// API-client collections and environments, Bruno, REST-client and Robot Framework files.
+fn api_clients(c: &Corpus) {
+    let auth = c.key(32);
+    let var = c.key(32);
+    c.file("qa/postman/Calls.postman_collection.json")
+        .l("{")
+        .l("  \"info\": { \"name\": \"Calls\", \"schema\": \"https://schema.getpostman.com/json/collection/v2.1.0/collection.json\" },")
+        .l("  \"auth\": {")
+        .l("    \"type\": \"apikey\",")
+        .pos(HEADER, format!("    \"apikey\": [ {{ \"key\": \"value\", \"value\": \"{auth}\", \"type\": \"string\" }}, {{ \"key\": \"key\", \"value\": \"X-API-Key\", \"type\": \"string\" }} ]"))
+        .l("  },")
+        .l("  \"item\": [")
+        .l("    { \"name\": \"List calls\", \"request\": { \"method\": \"GET\", \"url\": \"{{baseUrl}}/calls\" } }")
+        .l("  ],")
+        .l("  \"variable\": [")
+        .l("    { \"key\": \"baseUrl\", \"value\": \"https://api.voiceinfra.ai/v1\", \"type\": \"string\" },")
+        .pos(API_CLIENT, format!("    {{ \"key\": \"apiKey\", \"value\": \"{var}\", \"type\": \"string\" }},"))
+        .neg(format!("    {{ \"key\": \"callId\", \"value\": \"{}\", \"type\": \"string\" }},", c.noise_uuid()))
+        .neg(format!("    {{ \"key\": \"stripeApiKey\", \"value\": \"{}\", \"type\": \"string\" }},", c.noise_key(32)))
+        .neg("    { \"key\": \"token\", \"value\": \"{{vault:voiceinfra-token}}\", \"type\": \"string\" }")
+        .l("  ]")
+        .l("}");
+    c.file("qa/postman/Staging.postman_environment.json")
+        .l("{")
+        .l("  \"name\": \"Staging\",")
+        .l("  \"values\": [")
+        .pos(API_CLIENT, format!("    {{ \"key\": \"api_key\", \"value\": \"{}\", \"enabled\": true }},", c.key(32)))
+        .neg("    { \"key\": \"api_key_2\", \"value\": \"sample-api-key-67890\", \"enabled\": true },")
+        .neg(format!("    {{ \"key\": \"agentId\", \"value\": \"agent_{}\", \"enabled\": true }},", c.noise_id(8)))
+        .l("    { \"key\": \"timeout\", \"value\": \"30\", \"enabled\": true },")
+        .l("    { \"key\": \"region\", \"value\": \"eu\", \"enabled\": true },")
+        .l("    { \"key\": \"locale\", \"value\": \"en-GB\", \"enabled\": true },")
+        .l("    { \"key\": \"callerId\", \"value\": \"+15551234567\", \"enabled\": true },")
+        .l("    { \"key\": \"retries\", \"value\": \"3\", \"enabled\": true },")
+        .l("    { \"key\": \"pageSize\", \"value\": \"50\", \"enabled\": true },")
+        .l("    { \"key\": \"format\", \"value\": \"json\", \"enabled\": true },")
+        .l("    { \"key\": \"verbose\", \"value\": \"false\", \"enabled\": true },")
+        .l("    { \"key\": \"baseUrl\", \"value\": \"https://api.voiceinfra.ai/v1\", \"enabled\": true }")
+        .l("  ]")
+        .l("}");
+    // Same variables, no VoiceInfra host anywhere in the file: not a VoiceInfra key.
+    c.file("qa/postman/Weather.postman_environment.json")
+        .l("{\n  \"name\": \"Weather\",\n  \"values\": [")
+        .neg(format!("    {{ \"key\": \"api_key\", \"value\": \"{}\", \"enabled\": true }},", c.noise_key(32)))
+        .l("    { \"key\": \"baseUrl\", \"value\": \"https://api.weatherco.io/v2\", \"enabled\": true }\n  ]\n}");
+    c.file("qa/insomnia/Insomnia_2024-05-01.json")
+        .l("{ \"_type\": \"export\", \"resources\": [")
+        .pos(HEADER, format!("  {{ \"_type\": \"request\", \"url\": \"https://api.voiceinfra.ai/v1/agents\", \"headers\": [{{ \"name\": \"X-API-Key\", \"value\": \"{}\" }}] }},", c.key(32)))
+        .pos(API_CLIENT, format!("  {{ \"_type\": \"environment\", \"data\": {{ \"token\": \"{}\", \"base_url\": \"https://api.voiceinfra.ai/v1\" }} }},", c.key(40)))
+        .neg(format!("  {{ \"_type\": \"environment\", \"data\": {{ \"request_id\": \"{}\" }} }}", c.noise_uuid()))
+        .l("] }");
+    c.file("qa/bruno/calls/list-calls.bru")
+        .l("meta {\n  name: List calls\n  type: http\n}\n\nget {\n  url: https://api.voiceinfra.ai/v1/calls\n}\n\nheaders {")
+        .pos(HEADER, format!("  X-API-Key: {}", c.key(32)))
+        .neg("  X-Request-Id: {{requestId}}")
+        .l("}\n\nvars {")
+        .pos(API_CLIENT, format!("  apiKey: {}", c.key(32)))
+        .neg("  apiKeyOld: {{process.env.VOICEINFRA_API_KEY}}")
+        .l("}");
+    c.file("qa/rest/voiceinfra.http")
+        .pos(API_CLIENT, format!("@apiKey = {}", c.key(32)))
+        .neg("@token = {{$dotenv VOICEINFRA_TOKEN}}")
+        .l("@baseUrl = https://api.voiceinfra.ai/v1")
+        .l("")
+        .l("GET {{baseUrl}}/agents")
+        .l("X-API-Key: {{apiKey}}");
+    c.file("qa/robot/calls.robot")
+        .l("*** Settings ***\nLibrary    RequestsLibrary\n\n*** Test Cases ***\nList Calls")
+        .pos(
+            HEADER,
+            format!(
+                "    ${{headers}}=    Create Dictionary    x-api-key={}    Accept=application/json",
+                c.key(32)
+            ),
+        )
+        .neg("    ${bad}=    Create Dictionary    x-api-key=${VOICEINFRA_API_KEY}")
+        .l("    GET    https://api.voiceinfra.ai/v1/calls    headers=${headers}");
+}
+
+/// Infrastructure and app manifests: Terraform, Pulumi, Heroku, Vercel, Netlify, Render, Fly,
+/// serverless, Ansible, systemd.
+fn manifests(c: &Corpus) {
+    c.file("deploy/terraform/voiceinfra.tf")
+        .l("provider \"voiceinfra\" {")
+        .pos(ENDPOINT, format!("  api_key = \"{}\"", c.key(32)))
+        .l("  region  = \"eu\"")
+        .l("}")
+        .l("")
+        .l("resource \"voiceinfra_agent\" \"support\" {")
+        .l("  name    = \"support\"")
+        .neg(format!("  voice_id = \"{}\"", c.noise_uuid()))
+        .l("}")
+        .l("")
+        .l("module \"dialer\" {")
+        .l("  source  = \"git::https://github.com/acme/terraform-voiceinfra-dialer.git?ref=v1.2.0\"")
+        .pos(ASSIGN, format!("  api_key = \"{}\"", c.key(40)))
+        .neg(format!("  image_digest = \"sha256:{}\"", c.noise_hex(64)))
+        .l("}")
+        .l("")
+        .l("variable \"api_token\" {")
+        .l("  description = \"VoiceInfra API token\"")
+        .pos(ASSIGN, format!("  default     = \"{}\"", c.key(32)))
+        .l("}")
+        .l("")
+        .l("resource \"aws_ssm_parameter\" \"other\" {")
+        .neg(format!("  api_key = \"{}\"", c.noise_key(32)))
+        .l("}");
+    c.file("deploy/pulumi/Pulumi.prod.yaml")
+        .l("config:")
+        .l("  aws:region: eu-west-1")
+        .pos(ENDPOINT, format!("  voiceinfra:apiKey: {}", c.key(32)))
+        .neg("  voiceinfra:apiKeySecret:\n    secure: AAABAKxyzPulumiEncryptedCiphertextNotAKey==")
+        .pos(ASSIGN, format!("  dialer:voiceinfraKey: {}", c.key(32)));
+    c.file("app.json")
+        .l("{\n  \"name\": \"acme-dialer\",\n  \"env\": {")
+        .pos(ASSIGN, format!("    \"VOICEINFRA_API_KEY\": {{ \"description\": \"VoiceInfra key\", \"value\": \"{}\" }},", c.key(32)))
+        .neg("    \"VOICEINFRA_WEBHOOK_SECRET\": { \"description\": \"Signing secret\", \"generator\": \"secret\" },")
+        .neg("    \"VOICEINFRA_TOKEN\": { \"description\": \"Token\", \"required\": true }")
+        .l("  }\n}");
+    c.file("web/vercel.json")
+        .l("{")
+        .pos(
+            ASSIGN,
+            format!(
+                "  \"env\": {{ \"VOICEINFRA_API_KEY\": \"{}\" }},",
+                c.key(32)
+            ),
+        )
+        .neg("  \"build\": { \"env\": { \"VOICEINFRA_API_KEY\": \"@voiceinfra-api-key\" } }")
+        .l("}");
+    c.file("web/netlify.toml")
+        .l("[build.environment]")
+        .pos(ASSIGN, format!("  VOICEINFRA_API_KEY = \"{}\"", c.key(32)))
+        .neg("  NODE_VERSION = \"20\"");
+    c.file("render.yaml")
+        .l("services:\n  - type: web\n    name: dialer\n    envVars:")
+        .l("      - key: VOICEINFRA_API_KEY")
+        .pos(ASSIGN, format!("        value: {}", c.key(32)))
+        .l("      - key: VOICEINFRA_TOKEN")
+        .neg("        sync: false");
+    c.file("fly.toml")
+        .l("app = \"acme-dialer\"\n\n[env]")
+        .pos(ASSIGN, format!("  VOICEINFRA_API_KEY = \"{}\"", c.key(32)))
+        .neg("  VOICEINFRA_BASE_URL = \"https://api.voiceinfra.ai/v1\"");
+    c.file("services/notify/serverless.yml")
+        .l("service: notify\nprovider:\n  name: aws\n  runtime: nodejs20.x\n  environment:")
+        .pos(ASSIGN, format!("    VOICEINFRA_API_KEY: {}", c.key(32)))
+        .neg("    VOICEINFRA_TOKEN: ${ssm:/notify/voiceinfra-token}");
+    c.file("deploy/ansible/group_vars/dialers.yml")
+        .pos(ASSIGN, format!("voiceinfra_api_key: \"{}\"", c.key(32)))
+        .neg("voiceinfra_api_token: \"{{ vault_voiceinfra_api_token }}\"");
+    c.file("deploy/systemd/dialer.service")
+        .l("[Unit]\nDescription=Dialer\n\n[Service]")
+        .pos(
+            ASSIGN,
+            format!("Environment=VOICEINFRA_API_KEY={}", c.key(32)),
+        )
+        .pos(
+            ASSIGN,
+            format!("Environment=\"VOICEINFRA_TOKEN={}\"", c.key(32)),
+        )
+        .neg("EnvironmentFile=/etc/dialer/voiceinfra.env")
+        .l("ExecStart=/usr/local/bin/dialer");
+}
+
+/// Recorded HTTP traffic: VCR/vcrpy cassettes, Polly and nock recordings, HAR files.
+fn recordings(c: &Corpus) {
+    c.file("services/dialer/tests/cassettes/test_place_call.yaml")
+        .l("interactions:\n- request:\n    body: '{\"to\": \"+15551234567\"}'\n    headers:\n      Accept:\n      - application/json")
+        .l("      X-API-Key:")
+        .pos(HEADER, format!("      - {}", c.key(32)))
+        .l("      X-Request-Id:")
+        .neg(format!("      - {}", c.noise_uuid()))
+        .l("    method: POST\n    uri: https://api.voiceinfra.ai/v1/calls/outbound\n  response:\n    headers:\n      X-VoiceInfra-Signature:")
+        .neg(format!("      - sha256={}", c.noise_hex(64)))
+        .l("    status:\n      code: 201");
+    // Another vendor's recorded key: the generic rule, never a VoiceInfra one.
+    c.file("services/dialer/tests/cassettes/test_weather.yaml")
+        .l("interactions:\n- request:\n    headers:\n      X-API-Key:")
+        .pos(GENERIC, format!("      - {}", c.key(32)))
+        .l("    uri: https://api.weatherco.io/v2/forecast?city=Paris");
+    c.file("services/dialer/tests/cassettes/test_redacted.yaml")
+        .l("interactions:\n- request:\n    headers:\n      X-API-Key:")
+        .neg("      - DUMMY")
+        .l("    uri: https://api.voiceinfra.ai/v1/agents");
+    c.file("web/test/recordings/calls_1234/recording.har")
+        .l("{ \"log\": { \"_recordingName\": \"calls\", \"entries\": [ { \"request\": {")
+        .l("  \"url\": \"https://api.voiceinfra.ai/v1/calls\",")
+        .l("  \"headers\": [")
+        .pos(
+            HEADER,
+            format!(
+                "    {{ \"name\": \"x-api-key\", \"value\": \"{}\" }},",
+                c.key(32)
+            ),
+        )
+        .neg(format!(
+            "    {{ \"name\": \"x-request-id\", \"value\": \"{}\" }},",
+            c.noise_uuid()
+        ))
+        .neg(format!(
+            "    {{ \"name\": \"etag\", \"value\": \"W/{}\" }}",
+            c.noise_hex(32)
+        ))
+        .l("  ] } } ] } }");
+    c.file("web/test/fixtures/nock-calls.json")
+        .l("[{ \"scope\": \"https://api.voiceinfra.ai:443\", \"method\": \"GET\", \"path\": \"/v1/calls\",")
+        .pos(HEADER, format!("  \"reqheaders\": {{ \"x-api-key\": \"{}\" }},", c.key(32)))
+        .neg(format!("  \"rawHeaders\": [\"X-Request-Id\", \"{}\"],", c.noise_uuid()))
+        .l("  \"status\": 200 }]");
+}
+
+/// Logs, error messages and captured console output.
+fn logs(c: &Corpus) {
+    c.file("logs/dialer-2024-05-01.log")
+        .l("2024-05-01T10:12:01Z INFO  dialer starting, base=https://api.voiceinfra.ai/v1")
+        .pos(ENDPOINT, format!("2024-05-01T10:12:02Z ERROR voiceinfra: 401 for key={}", c.key(32)))
+        .pos(HEADER, format!("2024-05-01T10:12:03Z DEBUG request headers: {{'X-API-Key': '{}', 'Accept': 'application/json'}}", c.key(32)))
+        .pos(HEADER, format!("2024-05-01T10:12:04Z WARN  X-API-Key {} rejected by api.voiceinfra.ai", c.key(40)))
+        .neg(format!("2024-05-01T10:12:05Z INFO  call {} placed, request_id={}", c.noise_uuid(), c.noise_uuid()))
+        .neg("2024-05-01T10:12:06Z WARN  X-API-Key header missing, using VOICEINFRA_API_KEY from the environment")
+        .neg(format!("2024-05-01T10:12:07Z INFO  commit {} deployed", sha40(c)));
+    c.file("docs/debugging/console-output.txt")
+        .l("$ node scripts/voiceinfra.mjs --verbose")
+        .pos(
+            HEADER,
+            format!(
+                "> POST https://api.voiceinfra.ai/v1/calls/outbound x-api-key={}",
+                c.key(32)
+            ),
+        )
+        .neg("< 401 Unauthorized: X-API-Key staging-api-key-device-02 rejected")
+        .neg(format!("< x-request-id={}", c.noise_uuid()));
+}
+
+/// Test code holding realistic keys (a leak: DESIGN), beside clearly fake ones (not).
+fn test_code(c: &Corpus) {
+    c.file("go-service/internal/client/client_test.go")
+        .l("package client\n\nimport \"testing\"\n")
+        .pos(INDIRECT, format!("const testAPIKey = \"{}\"", c.key(32)))
+        .neg("const fakeAPIKey = \"test-voiceinfra-key-0001\"")
+        .l("\nfunc TestListCalls(t *testing.T) {")
+        .l("\treq := newRequest(\"https://api.voiceinfra.ai/v1/calls\")")
+        .l("\treq.Header.Set(\"X-API-Key\", testAPIKey)")
+        .neg("\treq.Header.Set(\"X-Request-Id\", fakeAPIKey)")
+        .l("}");
+    c.file("java/src/test/java/com/acme/VoiceClientTest.java")
+        .l("class VoiceClientTest {")
+        .pos(INDIRECT, format!("    private static final String API_KEY = \"{}\";", c.key(32)))
+        .neg("    private static final String OTHER_KEY = \"integration-test-api-key-42\";")
+        .l("    @Test void lists() {")
+        .l("        Request r = new Request.Builder().url(\"https://api.voiceinfra.ai/v1/agents\").addHeader(\"X-API-Key\", API_KEY).build();")
+        .l("    }")
+        .l("}");
+    c.file("android/app/src/test/kotlin/VoiceClientTest.kt")
+        .pos(INDIRECT, format!("private const val API_KEY = \"{}\"", c.key(32)))
+        .l("class VoiceClientTest {")
+        .l("    @Test fun lists() {")
+        .l("        val r = Request.Builder().url(\"https://api.voiceinfra.ai/v1/agents\").header(\"X-API-Key\", API_KEY).build()")
+        .neg("        val fake = Request.Builder().header(\"X-API-Key\", \"MyVoiceInfraTestKey01\").build()")
+        .l("    }")
+        .l("}");
+    c.file("services/dialer/tests/test_client.py")
+        .pos(ASSIGN, format!("VOICEINFRA_API_KEY = \"{}\"", c.key(32)))
+        .neg("VOICEINFRA_API_KEY_FAKE = \"PROXY-admin-key-2023\"")
+        .l("")
+        .l("def test_place_call(client):")
+        .pos(
+            HEADER,
+            format!(
+                "    client.post(\"/calls\", headers={{\"X-API-Key\": \"{}\"}})",
+                c.key(32)
+            ),
+        )
+        .neg("    client.post(\"/calls\", headers={\"X-API-Key\": \"1a2b3c4d5e6f7g8h9i0j\"})");
+    c.file("web/__tests__/client.test.ts")
+        .pos(ASSIGN, format!("const VOICEINFRA_API_KEY = \"{}\";", c.key(32)))
+        .neg("const voiceinfraApiKeyFake = \"qwertyuiop123456\";")
+        .l("test(\"lists agents\", async () => {")
+        .pos(HEADER, format!("  await fetch(\"https://api.voiceinfra.ai/v1/agents\", {{ headers: {{ \"x-api-key\": \"{}\" }} }});", c.key(32)))
+        .neg("  await fetch(\"https://api.voiceinfra.ai/v1/agents\", { headers: { \"x-api-key\": \"AcmeStoreClient2\" } });")
+        .l("});");
+}
+
+/// Runbooks and docs that call a key revoked or rotated: still a leak (a scanner cannot know).
+fn runbooks(c: &Corpus) {
+    c.file("docs/runbooks/key-rotation.md")
+        .l("# Rotating the VoiceInfra key\n")
+        .l("The old key below was revoked on 2024-03-01 and is kept here for the incident record:\n")
+        .l("```sh")
+        .pos(ASSIGN, format!("VOICEINFRA_API_KEY={}  # revoked", c.key(32)))
+        .l("```\n")
+        .l("Rotated key (already rotated again, do not use):\n")
+        .pos(HEADER, format!("    curl -H 'X-API-Key: {}' https://api.voiceinfra.ai/v1/agents", c.key(32)))
+        .l("")
+        .neg("Generate the new one with `VOICEINFRA_API_KEY=run-openssl-rand-base64-24`.")
+        .neg("Then set `VOICEINFRA_API_KEY=paste-your-key-here` in the vault.");
+}
+
+/// Values built from words and counters, sequences, and the base64 of a placeholder in a
+/// Kubernetes Secret: every one a hard negative beside VoiceInfra names.
+fn word_built_values(c: &Corpus) {
+    c.file("services/dialer/.env.example")
+        .neg("VOICEINFRA_API_KEY=sample-api-key-67890")
+        .neg("VOICEINFRA_ADMIN_KEY=PROXY-admin-key-2023")
+        .neg("VOICEINFRA_DEVICE_KEY=staging-api-key-device-02")
+        .neg("VOICEINFRA_CLIENT_TOKEN=AcmeStoreClient2")
+        .neg("VOICEINFRA_TOKEN=1a2b3c4d5e6f7g8h9i0j")
+        .neg("VOICEINFRA_SECRET=qwertyuiop123456")
+        .neg("VOICEINFRA_SECRET_B=abcd1234efgh5678ijkl")
+        .neg("VOICEINFRA_API_KEY_C=run-openssl-rand-base64-24")
+        .neg("VOICEINFRA_API_KEY_D=paste-your-key-here")
+        .neg("VOICEINFRA_API_KEY_E=local_development_only_key")
+        .pos(
+            ASSIGN,
+            format!("VOICEINFRA_API_KEY_F=test_key_{}", c.key(24)),
+        );
+    c.file("deploy/k8s/voiceinfra-secret.template.yaml")
+        .l("apiVersion: v1\nkind: Secret\nmetadata:\n  name: voiceinfra\ntype: Opaque\ndata:")
+        .neg(format!(
+            "  VOICEINFRA_API_KEY: {}",
+            base64(b"replace-with-your-voiceinfra-api-key")
+        ))
+        .neg(format!(
+            "  VOICEINFRA_TOKEN: {}",
+            base64(b"staging-api-key-device-02")
+        ));
+}
+
+const PROJECT: &str = "voiceinfra.webhook-secret.project";
+
+/// Webhook handlers that verify an HMAC-SHA256 signature with a literal secret in files that
+/// never name VoiceInfra: the project does, so they are reported at medium severity.
+fn webhook_handlers_without_names(c: &Corpus) {
+    c.file("services/hooks/public/receive.php")
+        .l("<?php")
+        .pos(PROJECT, format!("const WEBHOOK_SECRET = '{}';", c.key(32)))
+        .neg(format!("const REQUEST_ID = '{}';", c.noise_uuid()))
+        .l("$body = file_get_contents('php://input');")
+        .l("$signature = $_SERVER['HTTP_X_SIGNATURE'] ?? '';")
+        .l("$expected = hash_hmac('sha256', $body, WEBHOOK_SECRET);")
+        .l("if (!hash_equals($expected, $signature)) { http_response_code(401); exit; }");
+    c.file("services/hooks/verify.go")
+        .l("package hooks")
+        .l("")
+        .pos(PROJECT, format!("const signingSecret = \"{}\"", c.key(32)))
+        .neg("const signingSecretName = \"SIGNING_SECRET\"")
+        .l("")
+        .l("func Verify(r *http.Request, body []byte) bool {")
+        .l("\tmac := hmac.New(sha256.New, []byte(signingSecret))")
+        .l("\tmac.Write(body)")
+        .l("\treturn hmac.Equal([]byte(r.Header.Get(\"X-Signature\")), []byte(hex.EncodeToString(mac.Sum(nil))))")
+        .l("}");
+    c.file("services/hooks/handler.py")
+        .l("import hashlib, hmac")
+        .l("")
+        .l("def verify(request):")
+        .l("    sig = request.headers.get(\"X-Signature\", \"\")")
+        .pos(
+            PROJECT,
+            format!(
+                "    digest = hmac.new(b\"{}\", request.body, hashlib.sha256).hexdigest()",
+                c.key(32)
+            ),
+        )
+        .neg("    other = hmac.new(SECRET_FROM_ENV, request.body, hashlib.sha256).hexdigest()")
+        .l("    return hmac.compare_digest(sig, digest)");
+    c.file("services/hooks/app.rb")
+        .pos(PROJECT, format!("SIGNING_SECRET = \"{}\"", c.key(32)))
+        .neg("SIGNING_SECRET_B = ENV.fetch(\"SIGNING_SECRET\")")
+        .l("post \"/events\" do")
+        .l("  body = request.body.read")
+        .l("  expected = OpenSSL::HMAC.hexdigest(\"SHA256\", SIGNING_SECRET, body)")
+        .l("  halt 401 unless Rack::Utils.secure_compare(expected, request.env[\"HTTP_X_SIGNATURE\"])")
+        .l("end");
+    // The same shape for GitHub's webhooks: another vendor's signature header.
+    c.file("services/hooks/github.py")
+        .neg(format!("WEBHOOK_SECRET = \"{}\"", c.noise_key(32)))
+        .l("def verify(request):")
+        .l("    sig = request.headers[\"X-Hub-Signature-256\"]")
+        .l("    digest = hmac.new(WEBHOOK_SECRET.encode(), request.body, hashlib.sha256).hexdigest()");
+    c.file("services/hooks/stripe_hook.py")
+        .neg(format!("STRIPE_WEBHOOK_SECRET = \"{}\"", c.noise_key(32)))
+        .l("sig = request.headers[\"X-Signature\"]")
+        .l("digest = hmac.new(STRIPE_WEBHOOK_SECRET.encode(), request.body, hashlib.sha256).hexdigest()");
+}
+
 fn build() -> Corpus {
     let c = Corpus::new();
     next_app(&c);
@@ -1729,6 +2202,15 @@ fn build() -> Corpus {
     snippets(&c);
     tools_and_clients(&c);
     windows_and_encodings(&c);
+    env_fallbacks(&c);
+    api_clients(&c);
+    manifests(&c);
+    recordings(&c);
+    logs(&c);
+    test_code(&c);
+    runbooks(&c);
+    word_built_values(&c);
+    webhook_handlers_without_names(&c);
     c
 }
 
@@ -1781,6 +2263,16 @@ fn corpus_reports_exactly_the_expected_findings() {
     };
     let missing = minus(&expected, &actual);
     let extra = minus(&actual, &expected);
+    // Precision and recall as the held-out sets of issue 13 are measured (per expected
+    // (path, line, rule); a finding under another rule id counts as a miss and an extra).
+    let true_positives = (expected.len() - missing.len()) as f64;
+    eprintln!(
+        "corpus: precision {:.3}, recall {:.3} ({} missed, {} extra)",
+        true_positives / (true_positives + extra.len() as f64).max(1.0),
+        true_positives / (expected.len() as f64).max(1.0),
+        missing.len(),
+        extra.len()
+    );
     assert!(
         missing.is_empty() && extra.is_empty(),
         "corpus: {} positives, {negatives} negatives\n{}{}",
@@ -1821,4 +2313,61 @@ fn corpus_reports_never_contain_a_secret() {
             leaked.len()
         );
     }
+}
+
+/// Issue 13: a webhook handler that never names VoiceInfra is reported only in a project that
+/// integrates VoiceInfra, at medium severity, with the reason in its name; in history, the
+/// repository (any commit) is the project.
+#[test]
+fn issue_13_webhook_secrets_need_a_project_that_integrates_voiceinfra() {
+    let mut keys = crate::util::Keygen::new(13);
+    let secret = keys.key(32);
+    let handler = format!(
+        "<?php\nconst WEBHOOK_SECRET = '{secret}';\n$signature = $_SERVER['HTTP_X_SIGNATURE'] ?? '';\n$expected = hash_hmac('sha256', file_get_contents('php://input'), WEBHOOK_SECRET);\n"
+    );
+    let dir = TestDir::new();
+    dir.write("hooks/receive.php", &handler);
+    dir.write("requirements.txt", "flask==3.0.0\n");
+    let (code, report) = dir.scan_json(&[]);
+    assert_eq!(code, 0, "{report}");
+    assert!(hits(&report).is_empty(), "{report}");
+
+    dir.write("requirements.txt", "flask==3.0.0\nvoiceinfra-sdk==1.4.2\n");
+    let (code, report) = dir.scan_json(&[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        hits(&report),
+        [(
+            "hooks/receive.php".to_string(),
+            2,
+            "voiceinfra.webhook-secret.project".to_string()
+        )]
+    );
+    let finding = &report["findings"][0];
+    assert_eq!(finding["severity"], "medium");
+    assert!(
+        finding["rule_name"]
+            .as_str()
+            .is_some_and(|n| n.contains("project that integrates VoiceInfra")),
+        "{finding}"
+    );
+
+    // History: the handler's commit names no VoiceInfra, a later one does.
+    let repo = crate::util::TestRepo::new();
+    repo.commit(&[("hooks/receive.php", &handler)], "webhook receiver");
+    let (code, report) = repo.history_json(&[]);
+    assert_eq!(code, 0, "{report}");
+    repo.commit(
+        &[(
+            "config/settings.yaml",
+            "voiceinfra:\n  base_url: https://api.voiceinfra.ai/v1\n",
+        )],
+        "settings",
+    );
+    let (code, report) = repo.history_json(&[]);
+    assert_eq!(code, 1, "{report}");
+    let found = crate::util::history_hits(&report);
+    assert_eq!(found.len(), 1, "{report}");
+    assert_eq!(found[0].0, "hooks/receive.php");
+    assert_eq!(found[0].2, "voiceinfra.webhook-secret.project");
 }

@@ -383,7 +383,7 @@ fn clean_sarif_has_an_empty_results_array_and_every_rule() {
     let run = &sarif["runs"][0];
     assert_eq!(run["results"], Value::Array(vec![]));
     let rules = run["tool"]["driver"]["rules"].as_array().expect("rules");
-    assert_eq!(rules.len(), 8);
+    assert_eq!(rules.len(), 10);
     for rule in rules {
         assert!(rule["shortDescription"]["text"].is_string());
         assert!(rule["fullDescription"]["text"].is_string());

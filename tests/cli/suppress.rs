@@ -256,7 +256,7 @@ fn custom_rules_run_and_their_examples_are_checked() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("9 rules"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("11 rules"));
     dir.write(
         "deploy.sh",
         format!("export ACME_DEPLOY_TOKEN={}\n", keys.key(24)),
