@@ -177,6 +177,7 @@ pub struct OutputSettings {
 /// Runs one command.
 pub fn run(settings: Settings) -> anyhow::Result<ExitStatus> {
     diag::set_quiet(settings.output.quiet);
+    crate::source::git::configure();
     let root = settings.command.root();
     let config = match &settings.command {
         // Read from the range's base commit instead (see [`trust`]).
