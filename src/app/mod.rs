@@ -463,7 +463,13 @@ struct ThreadScan<'a> {
 impl Drop for ThreadScan<'_> {
     fn drop(&mut self) {
         if let Ok(mut collected) = self.sink.lock() {
-            collected.findings.append(&mut self.findings);
+            // Taken whole when it is the first with findings: appending would copy them,
+            // and for a moment hold two copies (one file with 100,000 keys: issue 11).
+            if collected.findings.is_empty() {
+                std::mem::swap(&mut collected.findings, &mut self.findings);
+            } else {
+                collected.findings.append(&mut self.findings);
+            }
             collected.stats.merge(&self.worker.stats);
             collected
                 .unused_markers
