@@ -153,31 +153,30 @@ history_point() {
         "$(bench_calc "$vc / $gc")" "$found"
 }
 
+# history_series TITLE PER_COMMIT UNIT N...: a table of history_point rows and its slopes.
+history_series() {
+    local title="$1" per_commit="$2" unit="$3" n
+    local -a points=()
+    shift 3
+    printf -- '--- %s: viscan history -j %s vs git cat-file --batch-all-objects --batch ---\n' \
+        "$title" "$SCALE_THREADS"
+    printf '%9s %7s | %8s %8s %10s | %8s %8s %10s | %6s %6s %s\n' blobs commits \
+        "wall s" "cpu s" "RSS KiB" "git wall" "git cpu" "git RSS" "wall x" "cpu x" findings
+    for n in "$@"; do
+        history_point "$n" "$per_commit"
+        points+=("$n $vr")
+    done
+    slopes "history" "$unit" "${points[@]}"
+}
+
 {
     printf '=== viscan scale benchmark (%s, %s cores) ===\n' "$(date -u +%FT%TZ)" "$(nproc)"
     printf 'binary      %s\n' "$VISCAN"
     if [[ " $SCALE_PARTS " == *" blobs "* ]]; then
-        printf -- '--- unique blobs: viscan history -j %s vs git cat-file --batch-all-objects --batch ---\n' \
-            "$SCALE_THREADS"
-        printf '%9s %7s | %8s %8s %10s | %8s %8s %10s | %6s %6s %s\n' blobs commits \
-            "wall s" "cpu s" "RSS KiB" "git wall" "git cpu" "git RSS" "wall x" "cpu x" findings
-        points=()
-        for n in $SCALE_BLOBS; do
-            history_point "$n" 100
-            points+=("$n $vr")
-        done
-        slopes "history" "unique blob" "${points[@]}"
+        history_series "unique blobs (100 per commit)" 100 "unique blob" $SCALE_BLOBS
     fi
     if [[ " $SCALE_PARTS " == *" commits "* ]]; then
-        printf -- '--- commits: one new blob per commit, viscan history -j %s ---\n' "$SCALE_THREADS"
-        printf '%9s %7s | %8s %8s %10s | %8s %8s %10s | %6s %6s %s\n' blobs commits \
-            "wall s" "cpu s" "RSS KiB" "git wall" "git cpu" "git RSS" "wall x" "cpu x" findings
-        points=()
-        for n in $SCALE_COMMITS; do
-            history_point "$n" 1
-            points+=("$n $vr")
-        done
-        slopes "history" "commit" "${points[@]}"
+        history_series "commits (one new blob each)" 1 commit $SCALE_COMMITS
     fi
     if [[ " $SCALE_PARTS " == *" findings "* ]]; then
         printf -- '--- findings in one file: viscan scan --format F -o FILE ---\n'

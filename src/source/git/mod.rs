@@ -666,9 +666,11 @@ fn skip_hash_verification() {
 }
 
 /// libgit2's object cache (trees and commits; blobs are never cached), shared by every
-/// repository handle. Its default, 256 MiB, was most of a history audit's memory on a big
-/// history; 8, 16 or 32 MiB made no measurable difference to the walk's CPU time (issue 11).
-const OBJECT_CACHE_BYTES: isize = 8 << 20;
+/// repository handle. Its default, 256 MiB (~2.5x that once trees are parsed), was most of a
+/// history audit's memory on a big history. On 10,000 commits of one change each (best of
+/// 5, `bench/scale.sh`): 8 MiB costs 25% more CPU than 256 MiB (libgit2 empties a small
+/// cache whole when it fills), 16 MiB 5% for 83 MiB of peak RSS, 32 MiB as much RSS as 256.
+const OBJECT_CACHE_BYTES: isize = 16 << 20;
 /// Pack bytes mapped at once, all handles together. The default (8 GiB on 64-bit) maps a whole
 /// pack, and every page read counts in the resident set: redmine's 111 MiB pack, a kernel's
 /// 4 GiB one.
