@@ -121,7 +121,13 @@ pub(super) fn collect(ctx: &Run<'_>, settings: &HistorySettings) -> anyhow::Resu
         .flat_map(|(_, found)| found.iter().map(|f| f.secret.expose().to_vec()))
         .collect();
     if !by_blob.is_empty() || !message_findings.is_empty() {
-        let walked: HashSet<Oid> = index.scanned.iter().map(|(id, _)| *id).collect();
+        // Only HEAD's blobs: a set of every blob walked would double the index (issue 11).
+        let walked: HashSet<Oid> = index
+            .scanned
+            .iter()
+            .map(|(id, _)| *id)
+            .filter(|id| index.head_blobs.contains(id))
+            .collect();
         let rest: Vec<Job> = index
             .head_blobs
             .iter()
@@ -143,6 +149,9 @@ pub(super) fn collect(ctx: &Run<'_>, settings: &HistorySettings) -> anyhow::Resu
         );
     }
 
+    // The index is done with: free it before the second walk and the report.
+    let num_commits = index.num_commits;
+    drop(index);
     // Only blobs with findings need their paths: walk again for those.
     let with_findings: HashSet<Oid> = by_blob.keys().map(|(id, _)| *id).collect();
     let introductions = if crate::interrupt::requested() {
@@ -181,7 +190,7 @@ pub(super) fn collect(ctx: &Run<'_>, settings: &HistorySettings) -> anyhow::Resu
     findings.append(&mut message_findings);
     let summary = Summary {
         num_files: stats.num_blobs,
-        num_commits: Some(index.num_commits),
+        num_commits: Some(num_commits),
         num_bytes: stats.num_bytes,
         num_binary: stats.num_binary,
         ..Summary::default()
@@ -196,7 +205,7 @@ pub(super) fn collect(ctx: &Run<'_>, settings: &HistorySettings) -> anyhow::Resu
 fn scan_messages(scanner: &Scanner, repo: &Path, commits: &[Oid]) -> anyhow::Result<Vec<Finding>> {
     let mut worker = scanner.worker();
     let mut findings = Vec::new();
-    for message in git::messages(repo, commits)? {
+    git::messages(repo, commits, |message| {
         let blob = Blob {
             bytes: message.text,
             origin: Origin {
@@ -205,7 +214,7 @@ fn scan_messages(scanner: &Scanner, repo: &Path, commits: &[Oid]) -> anyhow::Res
             },
         };
         worker.scan(&blob, &mut findings);
-    }
+    })?;
     Ok(findings)
 }
 

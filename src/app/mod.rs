@@ -207,6 +207,7 @@ pub fn run(settings: Settings) -> anyhow::Result<ExitStatus> {
         // Scans nothing: no config, rules of its own or suppression apply.
         return merge::run(&settings, merge);
     }
+    crate::source::git::configure();
     let root = settings.command.root();
     let config = match &settings.command {
         // Read from the range's base commit instead (see [`trust`]).
@@ -498,7 +499,13 @@ struct ThreadScan<'a> {
 impl Drop for ThreadScan<'_> {
     fn drop(&mut self) {
         if let Ok(mut collected) = self.sink.lock() {
-            collected.findings.append(&mut self.findings);
+            // Taken whole when it is the first with findings: appending would copy them,
+            // and for a moment hold two copies (one file with 100,000 keys: issue 11).
+            if collected.findings.is_empty() {
+                std::mem::swap(&mut collected.findings, &mut self.findings);
+            } else {
+                collected.findings.append(&mut self.findings);
+            }
             collected.stats.merge(&self.worker.stats);
             collected
                 .unused_markers

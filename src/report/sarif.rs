@@ -72,47 +72,83 @@ pub fn write_within(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     let rules: Vec<&Rule> = input.rules.rules().iter().collect();
-    let results: Vec<SarifResult> = input
-        .findings
-        .iter()
-        .map(|f| result(f, &rules, input.show_secrets))
-        .collect();
     let severities: Vec<Severity> = input.findings.iter().map(|f| f.severity).collect();
-    let total = results.len();
-    let fitted = fit(&severities, limits, |kept, why| {
-        let log = log(
-            input,
-            &rules,
-            kept.iter().map(|&i| results[i].clone()).collect(),
-            why.map(|why| (total, why)),
-        );
-        let mut bytes = serde_json::to_vec_pretty(&log)?;
-        bytes.push(b'\n');
-        Ok(bytes)
-    })?;
+    let total = severities.len();
+    // Results are built one at a time as they are written, and only for the findings kept:
+    // a log never sits whole in memory, whatever the number of findings (issue 11).
+    let mut render = |kept: &[usize], why: Option<&str>, out: &mut dyn Write| {
+        let truncated = why.map(|why| (total, total - kept.len(), why));
+        write_log(input, &rules, kept, truncated, out)
+    };
+    let fitted = fit(&severities, limits, &mut render)?;
     if let Some(why) = &fitted.reason {
         crate::warn!(
             "SARIF: {why}: kept the {} most severe of {total} results (the log's \
              runs[0].properties says so; the JSON report lists them all)",
-            fitted.num_kept
+            fitted.kept.len()
         );
     }
-    out.write_all(&fitted.bytes)
+    render(&fitted.kept, fitted.reason.as_deref(), out)
 }
 
-/// A log that fits: its bytes, how many results it kept, and why it left some out.
+/// Where the results go in the pretty-printed log: the run's `results` key, at its depth.
+const RESULTS_SLOT: &str = "\n      \"results\": []";
+
+/// Writes the pretty-printed log with the results of the findings `kept` (indexes into
+/// `input.findings`), byte for byte what `serde_json::to_writer_pretty` gives for the whole
+/// log, but one result at a time: the log around them is printed with no results, and each
+/// result is printed alone and indented to its depth in the slot left for them.
+fn write_log(
+    input: &ReportInput<'_>,
+    rules: &[&Rule],
+    kept: &[usize],
+    truncated: Option<(usize, usize, &str)>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let skeleton = serde_json::to_string_pretty(&log(input, rules, Vec::new(), truncated))?;
+    let slot = match skeleton.find(RESULTS_SLOT) {
+        Some(at) if !kept.is_empty() => at + RESULTS_SLOT.len() - 1,
+        _ => {
+            out.write_all(skeleton.as_bytes())?;
+            return out.write_all(b"\n");
+        }
+    };
+    out.write_all(&skeleton.as_bytes()[..slot])?;
+    let mut buf = Vec::new();
+    for (n, &i) in kept.iter().enumerate() {
+        buf.clear();
+        serde_json::to_writer_pretty(
+            &mut buf,
+            &result(&input.findings[i], rules, input.show_secrets),
+        )?;
+        out.write_all(if n == 0 { b"\n" } else { b",\n" })?;
+        // JSON strings hold no raw newline: every newline is between tokens.
+        for (k, line) in buf.split(|&b| b == b'\n').enumerate() {
+            if k > 0 {
+                out.write_all(b"\n")?;
+            }
+            out.write_all(b"        ")?;
+            out.write_all(line)?;
+        }
+    }
+    out.write_all(b"\n      ")?;
+    out.write_all(&skeleton.as_bytes()[slot..])?;
+    out.write_all(b"\n")
+}
+
+/// The results a log that fits keeps (indexes in report order), and why it left some out.
 struct Fitted {
-    bytes: Vec<u8>,
-    num_kept: usize,
+    kept: Vec<usize>,
     reason: Option<String>,
 }
 
-/// Renders the most severe results (`render` gets their indexes, in report order, and the
-/// reason for leaving the rest out) until the log is within `limits`.
+/// Picks the most severe results (`render` writes a log of the ones it is given, indexes in
+/// report order, with the reason for leaving the rest out) until the log is within `limits`.
+/// Logs are measured as they are written, never kept.
 fn fit(
     severities: &[Severity],
     limits: Limits,
-    mut render: impl FnMut(&[usize], Option<&str>) -> io::Result<Vec<u8>>,
+    render: &mut impl FnMut(&[usize], Option<&str>, &mut dyn Write) -> io::Result<()>,
 ) -> io::Result<Fitted> {
     let total = severities.len();
     let mut by_severity: Vec<usize> = (0..total).collect();
@@ -134,21 +170,20 @@ fn fit(
                 limits.max_gzip_bytes
             ))
         };
-        let bytes = render(&kept, reason.as_deref())?;
+        let mut count = Count(0);
+        render(&kept, reason.as_deref(), &mut count)?;
         // Deflate never grows data by more than a few bytes per 16 KiB block.
-        let size = bytes.len() as u64;
+        let size = count.0;
         let fits_uncompressed = size + size / 1000 + 64 <= limits.max_gzip_bytes;
         let gzip_bytes = if fits_uncompressed {
             0
         } else {
-            gzip_len(&bytes)?
+            let mut encoder = gzip_counter();
+            render(&kept, reason.as_deref(), &mut encoder)?;
+            encoder.finish()?.0
         };
         if fits_uncompressed || gzip_bytes <= limits.max_gzip_bytes || num_kept == 0 {
-            return Ok(Fitted {
-                bytes,
-                num_kept,
-                reason,
-            });
+            return Ok(Fitted { kept, reason });
         }
         // Shrink in proportion, with a margin, and try again.
         let ratio = limits.max_gzip_bytes as f64 / gzip_bytes as f64;
@@ -156,12 +191,12 @@ fn fit(
     }
 }
 
-/// The whole log around `results`; `truncated` is (total results, why some were left out).
+/// The whole log around `results`; `truncated` is (total results, results left out, why).
 fn log(
     input: &ReportInput<'_>,
     rules: &[&Rule],
     results: Vec<SarifResult>,
-    truncated: Option<(usize, &str)>,
+    truncated: Option<(usize, usize, &str)>,
 ) -> Sarif {
     let descriptors: Vec<ReportingDescriptor> = rules.iter().map(|r| descriptor(r)).collect();
     let driver = ToolComponent::builder()
@@ -172,10 +207,10 @@ fn log(
         .rules(descriptors)
         .build();
     let mut properties = BTreeMap::new();
-    if let Some((total, why)) = truncated {
+    if let Some((total, omitted, why)) = truncated {
         properties.insert("truncated".to_string(), json!(true));
         properties.insert("totalResults".to_string(), json!(total));
-        properties.insert("omittedResults".to_string(), json!(total - results.len()));
+        properties.insert("omittedResults".to_string(), json!(omitted));
         properties.insert("truncationReason".to_string(), json!(why));
     }
     let invocations = vec![
@@ -205,21 +240,23 @@ fn log(
         .build()
 }
 
-/// The size of `bytes` gzipped at the default level, as `upload-sarif` compresses it.
-fn gzip_len(bytes: &[u8]) -> io::Result<u64> {
-    struct Count(u64);
-    impl Write for Count {
-        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-            self.0 += buf.len() as u64;
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
+/// A writer that only counts the bytes written to it.
+struct Count(u64);
+
+impl Write for Count {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0 += buf.len() as u64;
+        Ok(buf.len())
     }
-    let mut encoder = flate2::write::GzEncoder::new(Count(0), flate2::Compression::default());
-    encoder.write_all(bytes)?;
-    Ok(encoder.finish()?.0)
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Counts what is written to it once gzipped at the default level, as `upload-sarif`
+/// compresses it.
+fn gzip_counter() -> flate2::write::GzEncoder<Count> {
+    flate2::write::GzEncoder::new(Count(0), flate2::Compression::default())
 }
 
 fn level(severity: Severity) -> ResultLevel {
@@ -483,12 +520,12 @@ mod tests {
             max_gzip_bytes: 1_000_000,
         };
         let mut seen = Vec::new();
-        let fitted = fit(&severities, limits, |kept, why| {
+        let fitted = fit(&severities, limits, &mut |kept, why, out| {
             seen.push((kept.to_vec(), why.map(str::to_string)));
-            Ok(b"{}".to_vec())
+            out.write_all(b"{}")
         })
         .expect("fit");
-        assert_eq!(fitted.num_kept, 3);
+        assert_eq!(fitted.kept.len(), 3);
         // Critical, critical, high, in report order.
         assert_eq!(seen[0].0, vec![1, 3, 5]);
         assert!(
@@ -504,14 +541,26 @@ mod tests {
             max_gzip_bytes: 100_000,
         };
         let severities = vec![High; 40];
-        let fitted = fit(&severities, limits, |kept, _| Ok(noise(kept, 10_000))).expect("fit");
-        assert!(gzip_len(&fitted.bytes).expect("gzip") <= 100_000);
-        assert!((5..10).contains(&fitted.num_kept), "{}", fitted.num_kept);
+        let mut noisy = |kept: &[usize], _: Option<&str>, out: &mut dyn Write| {
+            out.write_all(&noise(kept, 10_000))
+        };
+        let fitted = fit(&severities, limits, &mut noisy).expect("fit");
+        let mut encoder = gzip_counter();
+        noisy(&fitted.kept, None, &mut encoder).expect("gzip");
+        assert!(encoder.finish().expect("gzip").0 <= 100_000);
+        assert!(
+            (5..10).contains(&fitted.kept.len()),
+            "{}",
+            fitted.kept.len()
+        );
         assert!(fitted.reason.expect("truncated").contains("gzipped"));
 
         // Within the limits: untouched.
-        let fitted = fit(&severities, limits, |kept, _| Ok(vec![b' '; kept.len()])).expect("fit");
-        assert_eq!((fitted.num_kept, fitted.reason), (40, None));
+        let fitted = fit(&severities, limits, &mut |kept, _, out| {
+            out.write_all(&vec![b' '; kept.len()])
+        })
+        .expect("fit");
+        assert_eq!((fitted.kept.len(), fitted.reason), (40, None));
     }
 
     #[test]
