@@ -10,6 +10,7 @@ use viscan::app::{
     ScanSettings, Settings, StagedSettings,
 };
 use viscan::report::Format;
+use viscan::source::archive::ArchiveLimits;
 use viscan::source::git::{HistoryOptions, PathLimits};
 
 /// Finds hard-coded VoiceInfra API keys and webhook secrets.
@@ -259,9 +260,23 @@ struct ScanArgs {
     #[command(flatten)]
     walk: WalkArgs,
     #[command(flatten)]
+    archives: ArchiveArgs,
+    #[command(flatten)]
     filters: FilterArgs,
     #[command(flatten)]
     output: OutputArgs,
+}
+
+/// Whether and how deep to open archives and packages.
+#[derive(Debug, Args)]
+struct ArchiveArgs {
+    /// Scan archives (zip, jar, apk, tgz, …) as the files they are instead of opening them.
+    #[arg(long)]
+    no_archives: bool,
+    /// Open archives nested up to N deep (an archive on disk is depth 1).
+    #[arg(long, value_name = "N", default_value_t = ArchiveLimits::DEFAULT_DEPTH,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    max_archive_depth: u32,
 }
 
 /// How to walk the file system.
@@ -393,6 +408,8 @@ fn scan_settings(args: ScanArgs) -> anyhow::Result<Settings> {
             no_ignore: args.walk.no_ignore,
             follow_links: args.walk.follow,
             max_file_size: args.walk.max_file_size,
+            archives: !args.archives.no_archives,
+            max_archive_depth: args.archives.max_archive_depth,
         }),
         output: args.output.into_settings(),
         filters: args.filters.into_settings(args.walk.no_ignore),

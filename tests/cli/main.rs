@@ -3,6 +3,7 @@
 
 mod util;
 
+mod archives;
 mod bundles;
 mod ci;
 mod corpus;
