@@ -169,6 +169,9 @@ pub struct Origin {
     /// For a member of an archive at `path`: the member names from the outermost in
     /// (`["pkg.tgz", "package/dist/index.js"]`); empty for a file of its own.
     pub members: Vec<String>,
+    /// For a file in a container image layer: a later layer deletes or replaces it, so the
+    /// image's file system no longer shows it, though its bytes still ship in the image.
+    pub shadowed: bool,
 }
 
 /// Who committed what, when: the git metadata a history finding carries.
@@ -193,6 +196,7 @@ impl Origin {
             path,
             commit: None,
             members: Vec::new(),
+            shadowed: false,
         }
     }
 
@@ -209,6 +213,7 @@ impl Origin {
             within_root,
             commit: None,
             members: Vec::new(),
+            shadowed: false,
         }
     }
 

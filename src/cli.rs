@@ -131,6 +131,8 @@ struct HistoryArgs {
     #[command(flatten)]
     blobs: BlobArgs,
     #[command(flatten)]
+    archives: ArchiveArgs,
+    #[command(flatten)]
     filters: FilterArgs,
     #[command(flatten)]
     output: OutputArgs,
@@ -429,6 +431,8 @@ fn history_settings(args: HistoryArgs) -> anyhow::Result<Settings> {
             },
             threads: thread_count(args.blobs.threads)?,
             max_file_size: args.blobs.max_file_size,
+            archives: !args.archives.no_archives,
+            max_archive_depth: args.archives.max_archive_depth,
         }),
         output: args.output.into_settings(),
         filters: FilterSettings {

@@ -97,6 +97,8 @@ pub(super) fn run(all: &Settings, settings: &CiSettings) -> anyhow::Result<ExitS
         history: options,
         threads: settings.threads,
         max_file_size: settings.max_file_size,
+        archives: true,
+        max_archive_depth: crate::source::archive::ArchiveLimits::DEFAULT_DEPTH,
     };
     history::run(ctx, &history_settings)
 }

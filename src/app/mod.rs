@@ -114,6 +114,10 @@ pub struct HistorySettings {
     pub threads: usize,
     /// Larger blobs are skipped with a warning (default: config, else 100M).
     pub max_file_size: Option<u64>,
+    /// Whether archive blobs are opened (not with `--no-archives`).
+    pub archives: bool,
+    /// How deep nested archives are opened (`--max-archive-depth`).
+    pub max_archive_depth: u32,
 }
 
 /// Options of `viscan staged`.

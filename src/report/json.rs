@@ -41,6 +41,8 @@
 //!     "file": "dist/site.zip",                `dist/site.zip!w.tgz!package/index.js`): the
 //!     "members": ["w.tgz", "package/index.js"]  file on disk and the member chain, outermost
 //!   },                                        first (names may themselves hold `!`)
+//!   "deleted_in_later_layer": true,           only for a file of a container image layer that
+//!                                             a later layer deletes or replaces
 //!   "line": 12, "column": 19,                 1-based; columns count Unicode code points
 //!   "end_line": 12, "end_column": 51,         column just after the secret
 //!   "preview": "Gr4h*****",                   redacted value (the env name for public-env)
@@ -88,6 +90,8 @@ struct JsonFinding<'a> {
     path_bytes: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     archive: Option<JsonArchive<'a>>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    deleted_in_later_layer: bool,
     line: usize,
     column: usize,
     end_line: usize,
@@ -156,6 +160,7 @@ impl<'a> JsonFinding<'a> {
                 file: String::from_utf8_lossy(&finding.origin.file_path_bytes()).into_owned(),
                 members: &finding.origin.members,
             }),
+            deleted_in_later_layer: finding.origin.shadowed,
             line: finding.location.line,
             column: finding.location.column,
             end_line: finding.location.end_line,

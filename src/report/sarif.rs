@@ -16,7 +16,8 @@
 //! first), `originalPath`/`originalLine`/`originalColumn` (the original source behind a source
 //! map or a mapped bundle; the location stays the file scanned) and `publicEnv`; for a member of
 //! an archive the artifact is the archive on disk, the region is the member's, `archiveMembers`
-//! lists the member chain (outermost first) and the message names the member (GitHub shows the
+//! lists the member chain (outermost first), `deletedInLaterLayer` marks an image file a later
+//! layer deletes, and the message names the member (GitHub shows the
 //! artifact and the message, and cannot open a member), and for history
 //! findings `commit`, `authorName`,
 //! `authorEmail`, `date` and `presentAtHead`. `results` is always present, `[]` when clean. The raw secret never appears.
@@ -372,6 +373,9 @@ fn result(finding: &Finding, rules: &[&Rule], show_secrets: bool) -> SarifResult
     if !finding.origin.members.is_empty() {
         // The artifact is the archive on disk; the member chain says where inside it.
         extra.insert("archiveMembers".to_string(), json!(finding.origin.members));
+    }
+    if finding.origin.shadowed {
+        extra.insert("deletedInLaterLayer".to_string(), json!(true));
     }
     if let Some(variable) = &finding.public_env {
         extra.insert("publicEnv".to_string(), json!(variable));

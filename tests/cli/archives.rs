@@ -339,3 +339,154 @@ fn truncated_and_corrupt_archives_are_warnings_and_keep_what_was_read() {
         .collect();
     assert_eq!(paths, ["cut.tgz!package/dist/b.js"], "{report:#}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Container images.
+
+/// A layer tar: regular files, and whiteouts given as `.wh.` names.
+fn layer(files: &[(&str, &[u8])]) -> Vec<u8> {
+    tar_of(files)
+}
+
+#[test]
+fn issue_14_a_docker_save_tarball_reports_a_deleted_layer_file_and_env() {
+    let mut keys = Keygen::new(1407);
+    let (deleted, env, kept) = (keys.key(40), keys.key(40), keys.key(40));
+    let dir = TestDir::new();
+    let config = serde_json::json!({
+        "config": { "Env": ["PATH=/usr/local/bin:/usr/bin", format!("VOICEINFRA_API_KEY={env}")] },
+        "history": [
+            { "created_by": "/bin/sh -c #(nop) ADD file:1234 in / " },
+            { "created_by": "RUN /bin/sh -c npm ci # buildkit" }
+        ]
+    });
+    let first = layer(&[
+        (
+            "app/.env",
+            format!("VOICEINFRA_API_KEY={deleted}\n").as_bytes(),
+        ),
+        (
+            "app/config.env",
+            format!("VOICEINFRA_API_KEY={kept}\n").as_bytes(),
+        ),
+    ]);
+    let second = gzip(&layer(&[("app/.wh..env", b"")]));
+    let manifest = serde_json::json!([{
+        "Config": "c0ffee.json",
+        "RepoTags": ["widget:latest"],
+        "Layers": ["aaa/layer.tar", "bbb/layer.tar"]
+    }]);
+    let image = tar_of(&[
+        ("manifest.json", manifest.to_string().as_bytes()),
+        ("c0ffee.json", config.to_string().as_bytes()),
+        ("aaa/layer.tar", &first),
+        ("bbb/layer.tar", &second),
+    ]);
+    dir.write("widget.tar", &image);
+    let out = dir.run(&["scan", "--no-color"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}{}", stderr(&out));
+    assert!(
+        text.contains("widget.tar!aaa/layer.tar!app/.env:1:20"),
+        "{text}"
+    );
+    assert_eq!(
+        text.matches("deleted in a later layer").count(),
+        1,
+        "only the whited-out file: {text}"
+    );
+    assert!(text.contains("widget.tar!c0ffee.json!Env:2:20"), "{text}");
+    let (_, report) = dir.scan_json(&[]);
+    let mut got: Vec<(String, bool)> = findings(&report)
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().expect("path").to_string(),
+                f["deleted_in_later_layer"] == true,
+            )
+        })
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            ("widget.tar!aaa/layer.tar!app/.env".to_string(), true),
+            ("widget.tar!aaa/layer.tar!app/config.env".to_string(), false),
+            ("widget.tar!c0ffee.json!Env".to_string(), false),
+        ]
+    );
+}
+
+#[test]
+fn an_oci_layout_tar_is_read_through_its_index() {
+    let mut keys = Keygen::new(1408);
+    let (in_layer, in_history) = (keys.key(40), keys.key(40));
+    let dir = TestDir::new();
+    let config = serde_json::json!({
+        "config": { "Env": ["PATH=/usr/bin"] },
+        "history": [
+            { "created_by": format!("ARG VOICEINFRA_API_KEY={in_history}") },
+        ]
+    });
+    let gz_layer = gzip(&layer(&[(
+        "srv/dist/app.js",
+        bundle(&in_layer).0.as_bytes(),
+    )]));
+    let manifest = serde_json::json!({
+        "schemaVersion": 2,
+        "config": { "digest": "sha256:c0", "mediaType": "application/vnd.oci.image.config.v1+json" },
+        "layers": [{ "digest": "sha256:l1", "mediaType": "application/vnd.oci.image.layer.v1.tar+gzip" }]
+    });
+    let index = serde_json::json!({ "schemaVersion": 2, "manifests": [{ "digest": "sha256:m1" }] });
+    let image = tar_of(&[
+        ("oci-layout", b"{\"imageLayoutVersion\":\"1.0.0\"}"),
+        ("index.json", index.to_string().as_bytes()),
+        ("blobs/sha256/m1", manifest.to_string().as_bytes()),
+        ("blobs/sha256/c0", config.to_string().as_bytes()),
+        ("blobs/sha256/l1", &gz_layer),
+    ]);
+    dir.write("oci.tar", &image);
+    let (code, report) = dir.scan_json(&[]);
+    assert_eq!(code, 1, "{report:#}");
+    let mut paths: Vec<&str> = findings(&report)
+        .iter()
+        .map(|f| f["path"].as_str().expect("path"))
+        .collect();
+    paths.sort();
+    assert_eq!(
+        paths,
+        [
+            "oci.tar!blobs/sha256/c0!history",
+            "oci.tar!blobs/sha256/l1!srv/dist/app.js"
+        ]
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// History.
+
+#[test]
+fn history_opens_archive_blobs_and_keeps_the_chain_on_every_introduction() {
+    let repo = crate::util::TestRepo::new();
+    let (key, column) = npm_tarball_in_a_zip(&repo.dir, 1409);
+    repo.commit(&[], "add the site archive");
+    std::fs::remove_file(repo.dir.path().join("site.zip")).expect("remove");
+    repo.commit(&[], "drop it");
+    let (code, report) = repo.history_json(&[]);
+    assert_eq!(code, 1, "{report:#}");
+    let [f] = findings(&report).as_slice() else {
+        panic!("one finding: {report:#}");
+    };
+    assert_eq!(f["path"], "site.zip!widget-1.0.0.tgz!package/dist/index.js");
+    assert_eq!(f["column"].as_u64(), Some(column));
+    assert_eq!(f["present_at_head"], false);
+    assert!(
+        f["fingerprint"]
+            .as_str()
+            .expect("fingerprint")
+            .ends_with("site.zip!widget-1.0.0.tgz!package/dist/index.js")
+    );
+    let out = repo.viscan(&["history", "--no-archives"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!String::from_utf8_lossy(&out.stdout).contains(&key));
+}

@@ -13,7 +13,11 @@
 //! (escaped), and every limit — member size, inflated bytes, compression ratio, entry count,
 //! nesting — stops that part of the work with a warning that names the archive; a corrupt or
 //! truncated archive is a warning too, and what was read before the damage is still scanned.
+//!
+//! A tar that holds a container image (`docker save`, or an OCI layout as a tar) is read as
+//! one: see [`image`].
 
+mod image;
 mod tar;
 mod zip;
 
@@ -170,6 +174,7 @@ impl Walk<'_> {
         self.stats.num_archives += 1;
         match kind {
             Kind::Zip => zip::expand(self, bytes, origin, depth),
+            Kind::Tar if image::is_image(bytes) => image::expand(self, bytes, origin, depth),
             Kind::Tar => tar::expand(self, bytes, None, origin, depth),
             Kind::TarGz => {
                 let inflated = flate2::read::MultiGzDecoder::new(bytes);
@@ -238,7 +243,11 @@ impl Walk<'_> {
     /// Hands one member on: into its own expansion when it is an archive too, else to the
     /// visitor.
     fn member(&mut self, parent: &Origin, name: String, data: Vec<u8>, depth: u32) {
-        let origin = member_origin(parent, name);
+        self.member_at(member_origin(parent, name), data, depth);
+    }
+
+    /// [`Walk::member`] for a member whose origin is made already.
+    fn member_at(&mut self, origin: Origin, data: Vec<u8>, depth: u32) {
         if let Some(kind) = Kind::of(&last_name(&origin), &data) {
             if depth < self.limits.max_depth {
                 self.archive(kind, &data, &origin, depth + 1);
@@ -250,6 +259,11 @@ impl Walk<'_> {
                 self.limits.max_depth
             );
         }
+        self.emit(origin, data);
+    }
+
+    /// Hands a blob to the visitor as it is.
+    fn emit(&mut self, origin: Origin, data: Vec<u8>) {
         self.stats.num_members += 1;
         let blob = Blob {
             bytes: data,
@@ -302,6 +316,7 @@ fn member_origin(parent: &Origin, name: String) -> Origin {
         within_root: within_root.into(),
         commit: parent.commit.clone(),
         members,
+        shadowed: false,
     }
 }
 
