@@ -7,8 +7,11 @@ mod ci;
 mod history;
 mod progress;
 mod rules;
+mod site;
 mod staged;
 mod trust;
+
+pub use site::SiteSettings;
 
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
@@ -84,6 +87,8 @@ pub enum Command {
     ConfigShow,
     /// Inside GitHub Actions: audit the commits the triggering event brings.
     Ci(CiSettings),
+    /// Crawl a deployed site and scan what it serves.
+    Site(SiteSettings),
 }
 
 /// Options of `viscan ci`: the GitHub Actions context, from the variables the runner sets.
@@ -202,7 +207,11 @@ pub fn run(settings: Settings) -> anyhow::Result<ExitStatus> {
     // Ctrl-C stops a scan cleanly (no partial report); other commands keep the default.
     if matches!(
         settings.command,
-        Command::Scan(_) | Command::History(_) | Command::Staged(_) | Command::Ci(_)
+        Command::Scan(_)
+            | Command::History(_)
+            | Command::Staged(_)
+            | Command::Ci(_)
+            | Command::Site(_)
     ) {
         if let Err(error) = crate::interrupt::install() {
             crate::warn!("cannot catch Ctrl-C: {error}");
@@ -227,6 +236,7 @@ pub fn run(settings: Settings) -> anyhow::Result<ExitStatus> {
     let ctx = Run::new(&settings, decided, &root)?;
     match &settings.command {
         Command::Scan(scan) => run_scan(&ctx, scan),
+        Command::Site(site) => site::run(&ctx, site),
         Command::RulesList => rules::list(&ctx.scanner),
         Command::RulesShow(id) => rules::show(&ctx.scanner, id),
         Command::RulesCheck => rules::check(&ctx.scanner, settings.output.verbose),
@@ -288,7 +298,10 @@ impl<'a> Run<'a> {
         let rules = RuleSet::load(custom_rules, &rule_options)?;
         let scanner = Scanner::new(rules)
             .context("failed to build the keyword prefilter")?
-            .with_bundle_paths(config.bundle_paths.clone())
+            .with_bundle_paths(match settings.command {
+                Command::Site(_) => site::bundle_paths(),
+                _ => config.bundle_paths.clone(),
+            })
             .with_unused_markers(settings.output.verbose);
         let baseline = match &settings.filters.baseline {
             Some(path) => Some((path.clone(), Baseline::load(path)?)),
@@ -349,6 +362,7 @@ impl Command {
             Command::History(history) => history.max_file_size,
             Command::Ci(ci) => ci.max_file_size,
             Command::Staged(staged) => staged.max_file_size,
+            Command::Site(site) => site.max_file_size,
             _ => None,
         }
     }

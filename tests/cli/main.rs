@@ -13,6 +13,7 @@ mod props;
 mod robust;
 mod rules;
 mod scan;
+mod site;
 mod staged;
 mod suppress;
 mod terminal;
