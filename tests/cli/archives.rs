@@ -63,6 +63,13 @@ fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
+/// Asserts the exit status and that stderr holds `message`.
+fn expect_stderr(out: &std::process::Output, code: i32, message: &str) {
+    let err = stderr(out);
+    assert_eq!(out.status.code(), Some(code), "{err}");
+    assert!(err.contains(message), "{message:?} not in: {err}");
+}
+
 /// `site.zip` holding the `npm pack` tarball of a widget whose bundle holds a key.
 fn npm_tarball_in_a_zip(dir: &TestDir, seed: u64) -> (String, u64) {
     let key = Keygen::new(seed).key(40);
@@ -137,15 +144,11 @@ fn no_archives_and_max_depth_keep_archives_shut() {
     // Deflated, the key is not in the zip's bytes: only opening the archives finds it.
     let out = dir.run(&["scan", "--no-archives"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let out = dir.run(&["scan", "--max-archive-depth", "1"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains(
-            "site.zip!widget-1.0.0.tgz: nested archive not opened: deeper than \
-             --max-archive-depth 1"
-        ),
-        "{}",
-        stderr(&out)
+    expect_stderr(
+        &dir.run(&["scan", "--max-archive-depth", "1"]),
+        0,
+        "site.zip!widget-1.0.0.tgz: nested archive not opened: deeper than \
+             --max-archive-depth 1",
     );
     let out = dir.run(&["scan", "--max-archive-depth", "2"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
@@ -188,13 +191,10 @@ fn a_zip_of_zeros_is_refused_by_ratio_without_inflating_it() {
     let zip = zip_of(&[("zeros.bin", &zeros)]);
     assert!(zeros.len() > zip.len() * 1000, "deflate ratio over 1000:1");
     dir.write("bomb.zip", &zip);
-    let out = dir.run(&["scan", "--max-file-size", "1G"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(
-        stderr(&out)
-            .contains("bomb.zip!zeros.bin: archive member skipped: compression ratio above 1000:1"),
-        "{}",
-        stderr(&out)
+    expect_stderr(
+        &dir.run(&["scan", "--max-file-size", "1G"]),
+        0,
+        "bomb.zip!zeros.bin: archive member skipped: compression ratio above 1000:1",
     );
     // At the default member size, the declared size alone refuses it.
     let out = dir.run(&["scan", "--max-file-size", "1M"]);
@@ -211,12 +211,10 @@ fn a_tgz_bomb_stops_at_the_ratio() {
     let zeros = vec![0u8; 48 << 20];
     let tgz = gzip(&tar_of(&[("package/zeros.bin", &zeros)]));
     dir.write("bomb.tgz", &tgz);
-    let out = dir.run(&["scan", "--max-file-size", "1G"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("bomb.tgz: archive not read to the end: it inflates past the ratio"),
-        "{}",
-        stderr(&out)
+    expect_stderr(
+        &dir.run(&["scan", "--max-file-size", "1G"]),
+        0,
+        "bomb.tgz: archive not read to the end: it inflates past the ratio",
     );
 }
 
@@ -270,13 +268,10 @@ fn links_in_tars_are_named_not_followed() {
         .append_link(&mut header, "package/secret.env", "/etc/passwd")
         .expect("link");
     dir.write("pkg.tgz", gzip(&builder.into_inner().expect("tar")));
-    let out = dir.run(&["scan"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(
-        stderr(&out)
-            .contains("pkg.tgz!package/secret.env: archive member skipped: a link, not followed"),
-        "{}",
-        stderr(&out)
+    expect_stderr(
+        &dir.run(&["scan"]),
+        0,
+        "pkg.tgz!package/secret.env: archive member skipped: a link, not followed",
     );
 }
 
@@ -293,12 +288,10 @@ fn encrypted_zip_members_are_named() {
         .expect("central header");
     zip[central + 8] |= 1;
     dir.write("locked.zip", &zip);
-    let out = dir.run(&["scan"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("locked.zip!secret.js: archive member skipped: encrypted, not read"),
-        "{}",
-        stderr(&out)
+    expect_stderr(
+        &dir.run(&["scan"]),
+        0,
+        "locked.zip!secret.js: archive member skipped: encrypted, not read",
     );
 }
 
