@@ -253,7 +253,12 @@ fn allow_host_fetches_from_a_second_origin() {
         paths(&report).contains(&cdn.url("/widget.js")),
         "{report:#}"
     );
-    assert_eq!(cdn.requested().len(), 1);
+    let requested: Vec<String> = cdn
+        .requested()
+        .iter()
+        .map(|r| r.split(' ').take(2).collect::<Vec<_>>().join(" "))
+        .collect();
+    assert_eq!(requested, ["GET /widget.js", "GET /widget.js.map"]);
 }
 
 #[test]
@@ -387,5 +392,30 @@ fn only_http_urls_are_accepted() {
             .contains("file:///etc/passwd: not an http:// or https:// URL"),
         "{}",
         String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn a_map_beside_a_script_is_found_without_a_source_mapping_url() {
+    let key = Keygen::new(1414).key(40);
+    let main = Server::start("127.0.0.1");
+    main.body(
+        "/",
+        "<script src=\"/app-5e6f.js\"></script><script src=\"/plain.js\"></script>",
+    );
+    main.body("/app-5e6f.js", "export const a=1;\n");
+    main.body("/app-5e6f.js.map", map(&key));
+    main.body("/plain.js", "export const b=2;\n");
+    let (code, report, err) = site(&[&main.url("/")]);
+    // The missing /plain.js.map is a guess, not an error.
+    assert_eq!(code, 1, "{err}");
+    assert!(!err.contains("error"), "{err}");
+    assert_eq!(paths(&report), [main.url("/app-5e6f.js.map")]);
+    let requested = main.requested();
+    assert!(
+        requested
+            .iter()
+            .any(|r| r.starts_with("GET /plain.js.map ")),
+        "{requested:?}"
     );
 }

@@ -16,6 +16,9 @@ pub enum LinkKind {
     Script,
     /// A source map.
     Map,
+    /// `NAME.js.map` beside a script that names no map: fetched in case it is there, and
+    /// its absence (404) is not an error.
+    GuessedMap,
 }
 
 /// One reference found in a page or a script, not yet resolved.

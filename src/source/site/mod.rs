@@ -2,6 +2,7 @@
 //! the given pages, it fetches what a browser would (scripts, module preloads, lazily loaded
 //! chunks named by imports, preload lists and build manifests, source maps, and same-origin
 //! pages up to a depth) and hands every body over as a [`Fetched`] file for the scanner.
+//! A script that names no source map is asked for `NAME.js.map` too; a 404 there is no error.
 //!
 //! What it never does: send anything but `GET` with `Host`, `Accept: */*`, a
 //! `viscan/VERSION` user agent and `Accept-Encoding: gzip`; use cookies, credentials, a proxy from the environment, or other
@@ -158,8 +159,12 @@ impl Crawler<'_> {
     }
 
     fn visit(&mut self, url: Url, kind: LinkKind, depth: u32) {
-        let Some((url, bytes)) = self.fetch(url) else {
+        let Some((url, bytes)) = self.fetch(url, kind == LinkKind::GuessedMap) else {
             return;
+        };
+        let kind = match kind {
+            LinkKind::GuessedMap => LinkKind::Map,
+            kind => kind,
         };
         let looks_html = kind == LinkKind::Page
             || bytes
@@ -169,10 +174,20 @@ impl Crawler<'_> {
                 .take(1)
                 .any(|&b| b == b'<');
         let found = match kind {
-            LinkKind::Map => Vec::new(),
+            LinkKind::Map | LinkKind::GuessedMap => Vec::new(),
             _ if looks_html && kind == LinkKind::Page => links::of_html(&bytes),
             _ => links::of_script(&bytes),
         };
+        // A script that names no map may still have one beside it (`NAME.js.map`).
+        let path = url.path_only();
+        if kind == LinkKind::Script
+            && (path.ends_with(".js") || path.ends_with(".mjs"))
+            && !found.iter().any(|l| l.kind == LinkKind::Map)
+        {
+            if let Some(map) = url.join(&format!("{}.map", path.rsplit('/').next().unwrap_or(""))) {
+                self.enqueue(map, LinkKind::GuessedMap, depth);
+            }
+        }
         for link in found {
             self.follow(&url, link, depth);
         }
@@ -209,7 +224,8 @@ impl Crawler<'_> {
     }
 
     /// GETs `url`, following redirects within the allowed hosts; the final URL and body.
-    fn fetch(&mut self, url: Url) -> Option<(Url, Vec<u8>)> {
+    /// A `guess` that is not there (HTTP 404 or 410) is passed over silently.
+    fn fetch(&mut self, url: Url, guess: bool) -> Option<(Url, Vec<u8>)> {
         let mut url = url;
         let mut chain: Vec<Url> = Vec::new();
         loop {
@@ -269,6 +285,9 @@ impl Crawler<'_> {
                 }
                 url = next;
                 continue;
+            }
+            if guess && (status == 404 || status == 410) {
+                return None;
             }
             if status != 200 {
                 crate::err!("{}: HTTP {status}", shown(&url));
