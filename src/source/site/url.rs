@@ -23,7 +23,9 @@ impl Url {
         if scheme != "http" && scheme != "https" {
             return None;
         }
-        let rest = rest.split('#').next().unwrap_or(rest);
+        // Whitespace before a fragment is the end of the URL too (found by
+        // fuzz/fuzz_targets/site_links.rs: `/a #x` resolved to `/a `).
+        let rest = rest.split('#').next().unwrap_or(rest).trim_end();
         let (authority, path) = match rest.find(['/', '?']) {
             Some(at) => (&rest[..at], &rest[at..]),
             None => (rest, "/"),
@@ -68,8 +70,7 @@ impl Url {
     /// `reference` resolved against this URL; `None` for `data:`, `javascript:`, `mailto:`
     /// and other schemes.
     pub fn join(&self, reference: &str) -> Option<Url> {
-        let reference = reference.trim();
-        let reference = reference.split('#').next().unwrap_or(reference);
+        let reference = reference.split('#').next().unwrap_or(reference).trim();
         if reference.is_empty() {
             return None;
         }
@@ -174,6 +175,14 @@ mod tests {
         assert_eq!(
             join("../../../../etc").as_deref(),
             Some("http://127.0.0.1:8080/etc")
+        );
+        assert_eq!(
+            join("..2a #ref").as_deref(),
+            Some("http://127.0.0.1:8080/assets/..2a")
+        );
+        assert_eq!(
+            Url::parse("http://h/a #x").map(|u| u.path),
+            Some("/a".to_string())
         );
         assert_eq!(join("data:text/javascript,1"), None);
         assert_eq!(join("javascript:void(0)"), None);
