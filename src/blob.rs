@@ -169,6 +169,12 @@ pub struct Origin {
     pub within_root: PathBuf,
     /// For history findings: the commit that first introduced this blob at this path.
     pub commit: Option<Arc<CommitMeta>>,
+    /// For a member of an archive at `path`: the member names from the outermost in
+    /// (`["pkg.tgz", "package/dist/index.js"]`); empty for a file of its own.
+    pub members: Vec<String>,
+    /// For a file in a container image layer: a later layer deletes or replaces it, so the
+    /// image's file system no longer shows it, though its bytes still ship in the image.
+    pub shadowed: bool,
 }
 
 /// Who committed what, when: the git metadata a history finding carries.
@@ -193,6 +199,8 @@ impl Origin {
             within_root: path.strip_prefix("./").unwrap_or(&path).to_path_buf(),
             path,
             commit: None,
+            members: Vec::new(),
+            shadowed: false,
         }
     }
 
@@ -209,6 +217,8 @@ impl Origin {
             path: path.to_path_buf(),
             within_root,
             commit: None,
+            members: Vec::new(),
+            shadowed: false,
         }
     }
 
@@ -219,16 +229,34 @@ impl Origin {
             .replace(std::path::MAIN_SEPARATOR, "/")
     }
 
-    /// The path as text, with `/` separators and any non-UTF-8 bytes replaced.
+    /// The path as text, with `/` separators and any non-UTF-8 bytes replaced; an archive
+    /// member's path is followed by its member chain (`site.zip!pkg.tgz!package/index.js`).
     pub fn display_path(&self) -> String {
         let text = self.path.to_string_lossy();
         let text = text.strip_prefix("./").unwrap_or(&text);
-        text.replace(std::path::MAIN_SEPARATOR, "/")
+        let mut text = text.replace(std::path::MAIN_SEPARATOR, "/");
+        for member in &self.members {
+            text.push('!');
+            text.push_str(member);
+        }
+        text
     }
 
     /// The path's raw bytes as [`Origin::display_path`] shows them (`./` dropped, `/`
-    /// separators), with nothing replaced: what JSON's `path_bytes` and SARIF URIs encode.
+    /// separators, the member chain after `!`s), with nothing replaced: what JSON's
+    /// `path_bytes` encodes.
     pub fn path_bytes(&self) -> Vec<u8> {
+        let mut bytes = self.file_path_bytes();
+        for member in &self.members {
+            bytes.push(b'!');
+            bytes.extend_from_slice(member.as_bytes());
+        }
+        bytes
+    }
+
+    /// The bytes of the file on disk (for an archive member: the outer archive), as
+    /// [`Origin::path_bytes`] writes them but without the member chain: SARIF's artifact.
+    pub fn file_path_bytes(&self) -> Vec<u8> {
         let bytes = raw_bytes(&self.path);
         let bytes = bytes.strip_prefix(b"./").unwrap_or(&bytes);
         if std::path::MAIN_SEPARATOR == '/' {

@@ -7,10 +7,12 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use viscan::app::{
     CiSettings, Command, FilterSettings, HistorySettings, HookSettings, MergeSettings,
-    OutputSettings, ScanSettings, Settings, StagedSettings,
+    OutputSettings, ScanSettings, Settings, SiteSettings, StagedSettings,
 };
 use viscan::report::Format;
+use viscan::source::archive::ArchiveLimits;
 use viscan::source::git::{HistoryOptions, PathLimits};
+use viscan::source::site::{SiteOptions, Url};
 
 /// Finds hard-coded VoiceInfra API keys and webhook secrets.
 /// `viscan --version`: the version, the commit it was built from and the target (see build.rs).
@@ -41,6 +43,9 @@ enum CliCommand {
     /// Inside GitHub Actions: audit the commits the triggering push or pull request brings
     /// (the whole history for other events), with annotations and a job summary.
     Ci(CiArgs),
+    /// Crawl a deployed site (GET only, the given hosts only) and scan its pages, scripts,
+    /// lazily loaded chunks and source maps.
+    Site(SiteArgs),
     /// Inspect and check the rule set.
     Rules {
         #[command(subcommand)]
@@ -168,6 +173,8 @@ struct HistoryArgs {
     trust: TrustArgs,
     #[command(flatten)]
     blobs: BlobArgs,
+    #[command(flatten)]
+    archives: ArchiveArgs,
     #[command(flatten)]
     filters: FilterArgs,
     #[command(flatten)]
@@ -314,9 +321,53 @@ struct ScanArgs {
     #[command(flatten)]
     purge: PurgeArgs,
     #[command(flatten)]
+    archives: ArchiveArgs,
+    #[command(flatten)]
     filters: FilterArgs,
     #[command(flatten)]
     output: OutputArgs,
+}
+
+/// `viscan site`: where to start and the crawl's bounds.
+#[derive(Debug, Args)]
+struct SiteArgs {
+    /// Start pages (http:// or https://); their hosts are the ones crawled.
+    #[arg(required = true, value_name = "URL")]
+    urls: Vec<String>,
+    /// Also fetch files from HOST (or HOST:PORT), e.g. a CDN the pages load scripts from.
+    #[arg(long, value_name = "HOST")]
+    allow_host: Vec<String>,
+    /// Follow same-host page links up to N clicks from a start page.
+    #[arg(long, value_name = "N", default_value_t = SiteOptions::DEFAULT_DEPTH)]
+    depth: u32,
+    /// Make at most N requests (redirects included).
+    #[arg(long, value_name = "N", default_value_t = SiteOptions::DEFAULT_MAX_REQUESTS)]
+    max_requests: u64,
+    /// Read at most SIZE of responses in all (K, M, G suffixes) [default: 256M].
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    max_bytes: Option<u64>,
+    /// Give each request at most SECS seconds, connect to last byte.
+    #[arg(long, value_name = "SECS", default_value_t = SiteOptions::DEFAULT_TIMEOUT_SECS)]
+    timeout: u64,
+    /// Skip responses larger than this (with an error) [default: the config's, else 100M].
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    max_file_size: Option<u64>,
+    #[command(flatten)]
+    filters: FilterArgs,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+/// Whether and how deep to open archives and packages.
+#[derive(Debug, Args)]
+struct ArchiveArgs {
+    /// Scan archives (zip, jar, apk, tgz, …) as the files they are instead of opening them.
+    #[arg(long)]
+    no_archives: bool,
+    /// Open archives nested up to N deep (an archive on disk is depth 1).
+    #[arg(long, value_name = "N", default_value_t = ArchiveLimits::DEFAULT_DEPTH,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    max_archive_depth: u32,
 }
 
 /// How to walk the file system.
@@ -380,6 +431,7 @@ impl Cli {
             CliCommand::History(args) => history_settings(args)?,
             CliCommand::Staged(args) => staged_settings(args),
             CliCommand::Ci(args) => ci_settings(args)?,
+            CliCommand::Site(args) => site_settings(args)?,
             CliCommand::Baseline { source } => {
                 let mut settings = match source {
                     BaselineSource::Scan(args) => scan_settings(args)?,
@@ -459,12 +511,43 @@ fn scan_settings(args: ScanArgs) -> anyhow::Result<Settings> {
             no_ignore: args.walk.no_ignore,
             follow_links: args.walk.follow,
             max_file_size: args.walk.max_file_size,
+            archives: !args.archives.no_archives,
+            max_archive_depth: args.archives.max_archive_depth,
         }),
         output: OutputSettings {
             replace_text_file: args.purge.replace_text_file,
             ..args.output.into_settings()
         },
         filters: args.filters.into_settings(args.walk.no_ignore),
+    })
+}
+
+fn site_settings(args: SiteArgs) -> anyhow::Result<Settings> {
+    let mut urls = Vec::new();
+    for text in &args.urls {
+        match Url::parse(text) {
+            Some(url) => urls.push(url),
+            None => anyhow::bail!("{text}: not an http:// or https:// URL"),
+        }
+    }
+    if args.timeout == 0 {
+        anyhow::bail!("--timeout must be at least 1 second");
+    }
+    Ok(Settings {
+        command: Command::Site(SiteSettings {
+            options: SiteOptions {
+                urls,
+                allow_hosts: args.allow_host,
+                depth: args.depth,
+                max_requests: args.max_requests,
+                max_bytes: args.max_bytes.unwrap_or(SiteOptions::DEFAULT_MAX_BYTES),
+                max_response: args.max_file_size.unwrap_or(0),
+                timeout: std::time::Duration::from_secs(args.timeout),
+            },
+            max_file_size: args.max_file_size,
+        }),
+        output: args.output.into_settings(),
+        filters: args.filters.into_settings(false),
     })
 }
 
@@ -494,6 +577,8 @@ fn history_settings(args: HistoryArgs) -> anyhow::Result<Settings> {
             max_file_size: args.blobs.max_file_size,
             name: args.name,
             more_repos,
+            archives: !args.archives.no_archives,
+            max_archive_depth: args.archives.max_archive_depth,
         }),
         output: OutputSettings {
             replace_text_file: args.purge.replace_text_file,

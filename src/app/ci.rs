@@ -99,6 +99,8 @@ pub(super) fn run(all: &Settings, settings: &CiSettings) -> anyhow::Result<ExitS
         max_file_size: settings.max_file_size,
         name: settings.repository_name.clone(),
         more_repos: Vec::new(),
+        archives: true,
+        max_archive_depth: crate::source::archive::ArchiveLimits::DEFAULT_DEPTH,
     };
     history::run(ctx, &history_settings)
 }

@@ -23,6 +23,7 @@ use crate::exit::ExitStatus;
 use crate::finding::{Finding, Fingerprint};
 use crate::report::{Summary, text::human_bytes};
 use crate::scan::{PathClass, ScanStats, Scanner};
+use crate::source::archive::{self, ArchiveLimits, ArchiveStats};
 use crate::source::git::{self, BlobReader, Skipped};
 
 /// A blob to read and scan, and the path to classify it by.
@@ -139,6 +140,8 @@ pub(super) fn collect(ctx: &Run<'_>, settings: &HistorySettings) -> anyhow::Resu
             scanner,
             &git_dir,
             max_file_size,
+            // Named by id, these blobs have no name that says archive.
+            None,
             &Progress::new(true),
             || rest.lock().ok().and_then(|mut jobs| jobs.next()),
         );
@@ -171,6 +174,8 @@ pub(super) fn collect(ctx: &Run<'_>, settings: &HistorySettings) -> anyhow::Resu
                 copy.origin = Origin {
                     repository: Some(Arc::clone(&repository)),
                     commit: Some(Arc::clone(&introduction.commit)),
+                    members: std::mem::take(&mut copy.origin.members),
+                    shadowed: copy.origin.shadowed,
                     ..Origin::file(&introduction.path)
                 };
                 copy.fingerprint = Fingerprint::new(
@@ -238,7 +243,11 @@ fn index_and_scan(
         for _ in 0..settings.threads {
             scope.spawn(|_| {
                 let next = || receiver.lock().ok().and_then(|r| r.recv().ok());
-                let part = scan_jobs(scanner, git_dir, max_file_size, progress, next);
+                let archives = settings.archives.then(|| ArchiveLimits {
+                    max_depth: settings.max_archive_depth,
+                    ..ArchiveLimits::new(max_file_size)
+                });
+                let part = scan_jobs(scanner, git_dir, max_file_size, archives, progress, next);
                 if let Ok(mut parts) = parts.lock() {
                     parts.push(part);
                 }
@@ -261,6 +270,7 @@ fn scan_jobs(
     scanner: &Scanner,
     git_dir: &Path,
     max_file_size: u64,
+    archives: Option<ArchiveLimits>,
     progress: &Progress,
     next: impl Fn() -> Option<Job>,
 ) -> Part {
@@ -289,7 +299,14 @@ fn scan_jobs(
         progress.scanned_blob(blob.bytes.len() as u64);
         blob.origin = Origin::file(&path);
         let mut found = Vec::new();
-        worker.scan(&blob, &mut found);
+        // An archive blob's members are scanned instead (issue 14).
+        let mut num = ArchiveStats::default();
+        let opened = archives.as_ref().is_some_and(|limits| {
+            archive::expand(&blob, limits, &mut num, &mut |m| worker.scan(m, &mut found))
+        });
+        if !opened {
+            worker.scan(&blob, &mut found);
+        }
         if !found.is_empty() {
             part.by_blob.push(((id, scanner.path_class(&path)), found));
         }

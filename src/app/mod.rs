@@ -12,8 +12,11 @@ mod merge;
 mod progress;
 mod purge;
 mod rules;
+mod site;
 mod staged;
 mod trust;
+
+pub use site::SiteSettings;
 
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
@@ -34,6 +37,7 @@ use crate::finding::Finding;
 use crate::report::{self, Format, ReportInput, Summary};
 use crate::rules::RuleSet;
 use crate::scan::{ScanStats, Scanner, Worker};
+use crate::source::archive::{self, ArchiveLimits, ArchiveStats};
 use crate::source::fs::{self as fs_source, FsOptions};
 use crate::source::git::{HistoryOptions, PathLimits};
 use crate::source::stdin;
@@ -92,6 +96,8 @@ pub enum Command {
     Ci(CiSettings),
     /// Combine JSON reports into one report.
     ReportMerge(MergeSettings),
+    /// Crawl a deployed site and scan what it serves.
+    Site(SiteSettings),
 }
 
 /// Options of `viscan report merge`.
@@ -136,6 +142,10 @@ pub struct HistorySettings {
     /// More repositories to audit in the same run (`history REPO...`), each under its
     /// directory's name.
     pub more_repos: Vec<PathBuf>,
+    /// Whether archive blobs are opened (not with `--no-archives`).
+    pub archives: bool,
+    /// How deep nested archives are opened (`--max-archive-depth`).
+    pub max_archive_depth: u32,
 }
 
 /// Options of `viscan staged`.
@@ -170,6 +180,10 @@ pub struct ScanSettings {
     pub follow_links: bool,
     /// Larger files are skipped with a warning (default: config, else 100M).
     pub max_file_size: Option<u64>,
+    /// Whether archives are opened (not with `--no-archives`).
+    pub archives: bool,
+    /// How deep nested archives are opened (`--max-archive-depth`).
+    pub max_archive_depth: u32,
 }
 
 /// Report options shared by every command that reports findings.
@@ -224,7 +238,11 @@ pub fn run(settings: Settings) -> anyhow::Result<ExitStatus> {
     // Ctrl-C stops a scan cleanly (no partial report); other commands keep the default.
     if matches!(
         settings.command,
-        Command::Scan(_) | Command::History(_) | Command::Staged(_) | Command::Ci(_)
+        Command::Scan(_)
+            | Command::History(_)
+            | Command::Staged(_)
+            | Command::Ci(_)
+            | Command::Site(_)
     ) {
         if let Err(error) = crate::interrupt::install() {
             crate::warn!("cannot catch Ctrl-C: {error}");
@@ -249,6 +267,7 @@ pub fn run(settings: Settings) -> anyhow::Result<ExitStatus> {
     let ctx = Run::new(&settings, decided, &root)?;
     match &settings.command {
         Command::Scan(scan) => run_scan(&ctx, scan),
+        Command::Site(site) => site::run(&ctx, site),
         Command::RulesList => rules::list(&ctx.scanner),
         Command::RulesShow(id) => rules::show(&ctx.scanner, id),
         Command::RulesCheck => rules::check(&ctx.scanner, settings.output.verbose),
@@ -310,7 +329,10 @@ impl<'a> Run<'a> {
         let rules = RuleSet::load(custom_rules, &rule_options)?;
         let scanner = Scanner::new(rules)
             .context("failed to build the keyword prefilter")?
-            .with_bundle_paths(config.bundle_paths.clone())
+            .with_bundle_paths(match settings.command {
+                Command::Site(_) => site::bundle_paths(),
+                _ => config.bundle_paths.clone(),
+            })
             .with_unused_markers(settings.output.verbose);
         let baseline = match &settings.filters.baseline {
             Some(path) => Some((path.clone(), Baseline::load(path)?)),
@@ -373,6 +395,7 @@ impl Command {
             Command::History(history) => history.max_file_size,
             Command::Ci(ci) => ci.max_file_size,
             Command::Staged(staged) => staged.max_file_size,
+            Command::Site(site) => site.max_file_size,
             _ => None,
         }
     }
@@ -514,6 +537,21 @@ impl Drop for ThreadScan<'_> {
     }
 }
 
+/// One per walker thread: archive counts, added to the run's when the thread is done.
+struct ArchiveTally<'a> {
+    stats: ArchiveStats,
+    sink: &'a Mutex<ArchiveStats>,
+}
+
+impl Drop for ArchiveTally<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut total) = self.sink.lock() {
+            total.num_archives += self.stats.num_archives;
+            total.num_members += self.stats.num_members;
+        }
+    }
+}
+
 fn run_scan(ctx: &Run<'_>, scan: &ScanSettings) -> anyhow::Result<ExitStatus> {
     let scanner = &ctx.scanner;
     let read_stdin = scan.paths.iter().any(|p| p == Path::new("-"));
@@ -572,9 +610,18 @@ fn run_scan(ctx: &Run<'_>, scan: &ScanSettings) -> anyhow::Result<ExitStatus> {
     };
     // A bundle's source map sits beside it: read it to say which original file holds a key.
     let max_map_size = ctx.max_file_size;
+    // An archive member's map would be another member, never a file beside the archive.
     let map_loader = move |origin: &Origin, reference: &str| {
+        if !origin.members.is_empty() {
+            return None;
+        }
         fs_source::read_source_map(origin, reference, max_map_size)
     };
+    let archive_limits = scan.archives.then(|| ArchiveLimits {
+        max_depth: scan.max_archive_depth,
+        ..ArchiveLimits::new(ctx.max_file_size)
+    });
+    let archive_stats = Mutex::new(ArchiveStats::default());
     let progress = progress::spinner(
         ctx.output.quiet,
         "{spinner} {human_pos} files scanned [{elapsed}]",
@@ -586,8 +633,22 @@ fn run_scan(ctx: &Run<'_>, scan: &ScanSettings) -> anyhow::Result<ExitStatus> {
             sink: &sink,
         };
         let progress = progress.as_ref();
+        let mut stats = ArchiveTally {
+            stats: ArchiveStats::default(),
+            sink: &archive_stats,
+        };
         move |blob: &Blob| {
-            state.worker.scan(blob, &mut state.findings);
+            let ThreadScan {
+                worker, findings, ..
+            } = &mut state;
+            let opened = archive_limits.as_ref().is_some_and(|limits| {
+                archive::expand(blob, limits, &mut stats.stats, &mut |member| {
+                    worker.scan(member, findings)
+                })
+            });
+            if !opened {
+                worker.scan(blob, findings);
+            }
             if let Some(bar) = progress {
                 bar.inc(1);
             }
@@ -595,6 +656,14 @@ fn run_scan(ctx: &Run<'_>, scan: &ScanSettings) -> anyhow::Result<ExitStatus> {
     });
     if let Some(bar) = &progress {
         bar.finish_and_clear();
+    }
+    let archive_stats = archive_stats.into_inner().unwrap_or_default();
+    if ctx.output.verbose && archive_stats.num_archives > 0 {
+        crate::note!(
+            "viscan: {} archives opened, {} members scanned",
+            archive_stats.num_archives,
+            archive_stats.num_members
+        );
     }
     let mut num_files = fs_report.num_files;
     let mut num_skipped_large = fs_report.num_skipped_large;

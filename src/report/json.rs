@@ -65,6 +65,12 @@
 //!                                             bytes that are not UTF-8 become U+FFFD
 //!   "path_bytes": "c3JjL2NhZukuZW52",         only when the path is not UTF-8: its exact
 //!                                             bytes, base64 (standard alphabet, padded)
+//!   "archive": {                              only for a member of an archive (path is then
+//!     "file": "dist/site.zip",                `dist/site.zip!w.tgz!package/index.js`): the
+//!     "members": ["w.tgz", "package/index.js"]  file on disk and the member chain, outermost
+//!   },                                        first (names may themselves hold `!`)
+//!   "deleted_in_later_layer": true,           only for a file of a container image layer that
+//!                                             a later layer deletes or replaces
 //!   "line": 12, "column": 19,                 1-based; columns count Unicode code points
 //!   "end_line": 12, "end_column": 51,         column just after the secret
 //!   "preview": "Gr4h*****",                   redacted value (the env name for public-env)
@@ -115,6 +121,10 @@ struct JsonFinding<'a> {
     path: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     path_bytes: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    archive: Option<JsonArchive<'a>>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    deleted_in_later_layer: bool,
     line: usize,
     column: usize,
     end_line: usize,
@@ -155,6 +165,13 @@ struct JsonFinding<'a> {
     secret: Option<String>,
 }
 
+/// Where an archive member sits: the file on disk and the member chain.
+#[derive(Serialize)]
+struct JsonArchive<'a> {
+    file: String,
+    members: &'a [String],
+}
+
 /// A suppression the audited change added (see [`crate::finding::AddedSuppression`]).
 #[derive(Serialize)]
 struct JsonAdded<'a> {
@@ -175,6 +192,11 @@ impl<'a> JsonFinding<'a> {
                 let bytes = finding.origin.path_bytes();
                 std::str::from_utf8(&bytes).is_err().then(|| base64(&bytes))
             },
+            archive: (!finding.origin.members.is_empty()).then(|| JsonArchive {
+                file: String::from_utf8_lossy(&finding.origin.file_path_bytes()).into_owned(),
+                members: &finding.origin.members,
+            }),
+            deleted_in_later_layer: finding.origin.shadowed,
             line: finding.location.line,
             column: finding.location.column,
             end_line: finding.location.end_line,

@@ -14,7 +14,11 @@
 //! secret hash + path, never the line; plus the commit for history findings). `properties`
 //! carry the fingerprint, `inBundle`, `viaRule`, when known `decoded` (decoders, outermost
 //! first), `originalPath`/`originalLine`/`originalColumn` (the original source behind a source
-//! map or a mapped bundle; the location stays the file scanned) and `publicEnv`, and for history
+//! map or a mapped bundle; the location stays the file scanned) and `publicEnv`; for a member of
+//! an archive the artifact is the archive on disk, the region is the member's, `archiveMembers`
+//! lists the member chain (outermost first), `deletedInLaterLayer` marks an image file a later
+//! layer deletes, and the message names the member (GitHub shows the
+//! artifact and the message, and cannot open a member), and for history
 //! findings `commit`, `authorName`,
 //! `authorEmail`, `date` and `presentAtHead`; every result carries `secretId`, the id of the key
 //! it holds (the JSON report's `secrets[].id`: one result per place, grouped by key), and
@@ -343,6 +347,19 @@ fn descriptor(rule: &Rule) -> ReportingDescriptor {
         .build()
 }
 
+/// The message, plus where inside an archive the finding is: GitHub shows the archive file.
+fn member_message(finding: &Finding, text: String) -> String {
+    if finding.origin.members.is_empty() {
+        return text;
+    }
+    format!(
+        "{text} (in archive member {}, line {}, column {})",
+        finding.origin.members.join("!"),
+        finding.location.line,
+        finding.location.column
+    )
+}
+
 fn result(finding: &Finding, rules: &[&Rule], show_secrets: bool) -> SarifResult {
     let loc = &finding.location;
     let region = Region::builder()
@@ -357,7 +374,7 @@ fn result(finding: &Finding, rules: &[&Rule], show_secrets: bool) -> SarifResult
                 .artifact_location(
                     ArtifactLocation::builder()
                         .uri(path_to_uri(relative_bytes_to_cwd(
-                            &finding.origin.path_bytes(),
+                            &finding.origin.file_path_bytes(),
                         )))
                         .build(),
                 )
@@ -391,6 +408,13 @@ fn result(finding: &Finding, rules: &[&Rule], show_secrets: bool) -> SarifResult
         extra.insert("originalPath".to_string(), json!(original.path));
         extra.insert("originalLine".to_string(), json!(original.line));
         extra.insert("originalColumn".to_string(), json!(original.column));
+    }
+    if !finding.origin.members.is_empty() {
+        // The artifact is the archive on disk; the member chain says where inside it.
+        extra.insert("archiveMembers".to_string(), json!(finding.origin.members));
+    }
+    if finding.origin.shadowed {
+        extra.insert("deletedInLaterLayer".to_string(), json!(true));
     }
     if let Some(variable) = &finding.public_env {
         extra.insert("publicEnv".to_string(), json!(variable));
@@ -437,7 +461,7 @@ fn result(finding: &Finding, rules: &[&Rule], show_secrets: bool) -> SarifResult
         .level(level(finding.severity))
         .message(
             Message::builder()
-                .text(message(finding, show_secrets))
+                .text(member_message(finding, message(finding, show_secrets)))
                 .build(),
         )
         .locations(vec![location])

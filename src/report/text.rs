@@ -76,6 +76,12 @@ pub fn write(input: &ReportInput<'_>, out: &mut dyn Write) -> io::Result<()> {
             "      {}",
             style.paint("2", &escape(shown_snippet(finding, input.show_secrets)))
         )?;
+        if finding.origin.shadowed {
+            writeln!(
+                out,
+                "      deleted in a later layer (its bytes still ship in the image)"
+            )?;
+        }
         if let Some(commit) = &finding.origin.commit {
             let head = match finding.present_at_head {
                 Some(true) => "; still present at HEAD",

@@ -3,6 +3,7 @@
 
 mod util;
 
+mod archives;
 mod audit;
 mod bundles;
 mod ci;
@@ -14,6 +15,7 @@ mod release;
 mod robust;
 mod rules;
 mod scan;
+mod site;
 mod staged;
 mod suppress;
 mod terminal;
