@@ -8,6 +8,11 @@ use clap::Parser;
 
 mod cli;
 
+/// The static (musl) builds use mimalloc: musl's allocator made scans ~20% slower on 2 threads.
+#[cfg(target_env = "musl")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     let result = cli.into_settings().and_then(viscan::run);
