@@ -263,11 +263,22 @@ impl Worker<'_> {
                 self.stats.num_binary += 1;
                 // Keywords are printable: a binary without one in its raw bytes has none in
                 // its strings either, so most binaries cost one prefilter pass.
-                if !self.scanner.prefilter.candidates(
+                let any_rule = self.scanner.prefilter.candidates(
                     &blob.bytes,
                     &mut self.candidates,
                     &mut self.seen_keywords,
-                ) {
+                );
+                // Rules that need project-level context look for webhook verification code
+                // (`hmac` is their keyword), which a binary's strings do not hold; their keyword
+                // is in every crypto library, so it alone does not open a binary.
+                let rules = self.scanner.rules.rules();
+                let wanted = any_rule
+                    && self
+                        .candidates
+                        .iter()
+                        .zip(rules)
+                        .any(|(&candidate, rule)| candidate && !rule.require_project);
+                if !wanted {
                     self.decoded = decoded;
                     return;
                 }
