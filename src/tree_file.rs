@@ -118,19 +118,22 @@ fn open_no_follow(path: &Path) -> io::Result<File> {
     options.open(path)
 }
 
-/// A file type in words, for messages.
+/// A file type in words, for messages (`named pipe (FIFO)`, `directory`, …).
 pub fn kind_of(file_type: &std::fs::FileType) -> &'static str {
     #[cfg(unix)]
     {
         use std::os::unix::fs::FileTypeExt;
         if file_type.is_fifo() {
-            return "FIFO";
+            return "named pipe (FIFO)";
+        }
+        if file_type.is_char_device() {
+            return "character device";
+        }
+        if file_type.is_block_device() {
+            return "block device";
         }
         if file_type.is_socket() {
             return "socket";
-        }
-        if file_type.is_block_device() || file_type.is_char_device() {
-            return "device";
         }
     }
     if file_type.is_dir() {

@@ -48,10 +48,12 @@ pub(super) fn run(ctx: &Run<'_>, settings: &SiteSettings) -> anyhow::Result<Exit
     };
     let mut worker = scanner.worker().with_map_loader(&map_loader);
     let mut findings = Vec::new();
-    for fetched in &crawl.files {
+    let num_files = crawl.files.len() as u64;
+    for fetched in crawl.files {
+        let origin = fetched.origin();
         let blob = Blob {
-            bytes: fetched.bytes.clone(),
-            origin: fetched.origin(),
+            bytes: fetched.bytes,
+            origin,
         };
         worker.scan(&blob, &mut findings);
     }
@@ -63,7 +65,7 @@ pub(super) fn run(ctx: &Run<'_>, settings: &SiteSettings) -> anyhow::Result<Exit
         );
     }
     let summary = Summary {
-        num_files: crawl.files.len() as u64,
+        num_files,
         num_bytes: worker.stats.num_bytes,
         num_binary: worker.stats.num_binary,
         ..Summary::default()

@@ -11,7 +11,7 @@
 //! paths in messages are quoted ([`crate::blob::quote_path`]) so a file name cannot forge output;
 //! Ctrl-C ([`crate::interrupt`]) stops the walk.
 
-use std::fs::{File, FileType};
+use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -118,6 +118,11 @@ where
             origin: Origin::file(""),
         };
         let counters = &counters;
+        // Paths met by this thread, handed over once when the thread is done (no lock per file).
+        let mut seen = SeenPaths {
+            local: Vec::new(),
+            sink: &counters.seen,
+        };
         Box::new(move |entry| {
             if crate::interrupt::requested() {
                 return WalkState::Quit;
@@ -133,9 +138,7 @@ where
                 return WalkState::Continue; // stdin entries never come from here
             };
             if !options.tracked.is_empty() && !file_type.is_dir() {
-                if let Ok(mut seen) = counters.seen.lock() {
-                    seen.insert(entry.path().to_path_buf());
-                }
+                seen.local.push(entry.path().to_path_buf());
             }
             // What the caller prunes; a path named on the command line is always scanned.
             if entry.depth() > 0
@@ -188,6 +191,23 @@ where
         num_files: counters.num_files.into_inner(),
         num_skipped_large: counters.num_skipped_large.into_inner(),
         ignored_build_dirs: ignored_build_dirs(&options.roots, &visited),
+    }
+}
+
+/// One walker thread's share of [`Counters::seen`], merged when the thread drops it.
+struct SeenPaths<'a> {
+    local: Vec<PathBuf>,
+    sink: &'a Mutex<HashSet<PathBuf>>,
+}
+
+impl Drop for SeenPaths<'_> {
+    fn drop(&mut self) {
+        if self.local.is_empty() {
+            return;
+        }
+        if let Ok(mut seen) = self.sink.lock() {
+            seen.extend(self.local.drain(..));
+        }
     }
 }
 
@@ -313,7 +333,7 @@ pub fn unscannable_root(path: &Path) -> Option<String> {
     Some(format!(
         "{shown}: not scanned: a {} is not a regular file (to scan a stream, pipe it to \
          `viscan scan -`)",
-        special_kind(&meta.file_type())
+        tree_file::kind_of(&meta.file_type())
     ))
 }
 
@@ -325,28 +345,6 @@ fn is_loop(error: &io::Error) -> bool {
 #[cfg(not(unix))]
 fn is_loop(_: &io::Error) -> bool {
     false
-}
-
-/// What kind of special file `file_type` is, in words.
-fn special_kind(file_type: &FileType) -> &'static str {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        if file_type.is_fifo() {
-            return "named pipe (FIFO)";
-        }
-        if file_type.is_char_device() {
-            return "character device";
-        }
-        if file_type.is_block_device() {
-            return "block device";
-        }
-        if file_type.is_socket() {
-            return "socket";
-        }
-    }
-    let _ = file_type;
-    "special file"
 }
 
 /// Prints a walk error. Following links, a link that leads nowhere (a loop, or a target that
@@ -441,7 +439,7 @@ fn read_file(path: &Path, max_size: u64, buf: &mut Vec<u8>, counters: &Counters)
         warn!(
             "{}: skipped: it became a {} during the scan",
             shown(),
-            special_kind(&meta.file_type())
+            tree_file::kind_of(&meta.file_type())
         );
         return false;
     }
