@@ -282,6 +282,10 @@ pub struct Finding {
     pub fingerprint: Fingerprint,
     /// For history findings: whether the same secret is still in HEAD's tree.
     pub present_at_head: Option<bool>,
+    /// For history findings: the newest walked commit that deleted this blob from this path or
+    /// replaced it there ([`crate::source::git::Introduction::removed`]); `None` when no walked
+    /// commit did (still there, a commit message, or not known).
+    pub removed_in: Option<std::sync::Arc<crate::blob::CommitMeta>>,
     /// The inline marker that allows this finding (`viscan:allow`…), if any.
     pub allow_marker: Option<&'static str>,
     /// Decoders that turned the stored bytes into the secret, outermost first (`utf-16le`,

@@ -184,6 +184,7 @@ pub(super) fn collect(ctx: &Run<'_>, settings: &HistorySettings) -> anyhow::Resu
                     &copy.origin.display_path(),
                 );
                 copy.present_at_head = Some(head_secrets.contains(copy.secret.expose()));
+                copy.removed_in = introduction.removed.clone();
                 findings.push(copy);
             }
         }

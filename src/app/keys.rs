@@ -22,6 +22,7 @@ pub fn group_keys(findings: &[Finding]) -> Vec<Key> {
                 severity: finding.severity,
                 first_seen: None,
                 last_seen: None,
+                removed: None,
                 first_seen_unix: None,
                 present_at_head: None,
                 public: false,
@@ -59,9 +60,31 @@ pub fn group_keys(findings: &[Finding]) -> Vec<Key> {
         key.first_seen = first.map(|&(_, i)| i);
         key.first_seen_unix = first.map(|&(time, _)| time);
         key.last_seen = last.map(|&(_, i)| i);
+        key.removed = removal(key, findings);
     }
     keys.sort_by_key(|key| (std::cmp::Reverse(key.severity), key.findings[0]));
     keys
+}
+
+/// For a key no longer at HEAD whose every place (with a commit) has a known removal: the
+/// place removed last. Places of the key that sit elsewhere (a commit message, a file only
+/// on other branches) leave it unknown.
+fn removal(key: &Key, findings: &[Finding]) -> Option<usize> {
+    if key.present_at_head != Some(false) {
+        return None;
+    }
+    let mut newest: Option<(i64, usize)> = None;
+    for &i in &key.findings {
+        if findings[i].origin.commit.is_none() {
+            continue;
+        }
+        let time = crate::time::parse_date(&findings[i].removed_in.as_ref()?.date).ok()?;
+        // Ties go to the earlier finding in report order.
+        if newest.is_none_or(|(t, _)| time > t) {
+            newest = Some((time, i));
+        }
+    }
+    newest.map(|(_, i)| i)
 }
 
 /// Whether this place ships the key to browsers.

@@ -10,7 +10,7 @@ use anyhow::Context;
 use super::{MergeSettings, Settings, exit_status, write_report};
 use crate::config::Config;
 use crate::exit::ExitStatus;
-use crate::report::{Summary, json};
+use crate::report::{ReportRule, Summary, json};
 use crate::rules::RuleSet;
 
 /// The name a report's findings get when they name no repository: the file's stem
@@ -25,12 +25,14 @@ fn report_name(path: &Path) -> String {
 pub(super) fn run(settings: &Settings, merge: &MergeSettings) -> anyhow::Result<ExitStatus> {
     let mut findings = Vec::new();
     let mut summary = Summary::default();
+    let mut described: Vec<ReportRule> = Vec::new();
     for path in &merge.reports {
         let bytes =
             std::fs::read(path).with_context(|| format!("failed to read {}", path.display()))?;
-        let (more, totals) = json::read(&bytes, &report_name(path))
+        let (more, totals, rules) = json::read(&bytes, &report_name(path))
             .with_context(|| format!("{}", path.display()))?;
         findings.extend(more);
+        described.extend(rules);
         summary.num_files += totals.num_files;
         summary.num_bytes += totals.num_bytes;
         summary.num_binary += totals.num_binary;
@@ -43,11 +45,41 @@ pub(super) fn run(settings: &Settings, merge: &MergeSettings) -> anyhow::Result<
     }
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     summary.now = super::now();
-    // SARIF lists the rules: the built-in ones (custom rules of the original runs are not in
-    // the reports; their results still carry their rule ids).
     let config = Config::default();
     let (custom, options) = config.rule_parts();
-    let rules = RuleSet::load(custom, &options)?;
+    let builtin = RuleSet::load(custom, &options)?;
+    let rules = merged_rules(&builtin, described, &findings);
     write_report(&rules, &findings, &summary, &settings.output)?;
     Ok(exit_status(&findings))
+}
+
+/// The rules a merged report lists (SARIF's `tool.driver.rules`): the built-in ones, each as
+/// the reports describe it when they do (a config may have changed it), then the reports'
+/// custom rules, then a stand-in ([`ReportRule::from_finding`]) for any rule a finding names
+/// that no report describes (reports written before JSON kept `rules`). The first report
+/// that describes a rule wins.
+fn merged_rules(
+    builtin: &RuleSet,
+    described: Vec<ReportRule>,
+    findings: &[crate::finding::Finding],
+) -> Vec<ReportRule> {
+    let mut rules = ReportRule::all(builtin);
+    let mut from_reports: Vec<ReportRule> = Vec::new();
+    for rule in described {
+        if !from_reports.iter().any(|r| r.id == rule.id) {
+            from_reports.push(rule);
+        }
+    }
+    for rule in from_reports {
+        match rules.iter_mut().find(|r| r.id == rule.id) {
+            Some(known) => *known = rule,
+            None => rules.push(rule),
+        }
+    }
+    for finding in findings {
+        if !rules.iter().any(|r| r.id == finding.rule_id) {
+            rules.push(ReportRule::from_finding(finding));
+        }
+    }
+    rules
 }

@@ -34,7 +34,7 @@ use crate::config::Config;
 use crate::diag;
 use crate::exit::ExitStatus;
 use crate::finding::Finding;
-use crate::report::{self, Format, ReportInput, Summary};
+use crate::report::{self, Format, ReportInput, ReportRule, Summary};
 use crate::rules::RuleSet;
 use crate::scan::{ScanStats, Scanner, Worker};
 use crate::source::archive::{self, ArchiveLimits, ArchiveStats};
@@ -492,7 +492,12 @@ impl Run<'_> {
         if let Some(path) = &self.output.replace_text_file {
             purge::write(path, &findings)?;
         }
-        write_report(self.scanner.rules(), &findings, &summary, self.output)?;
+        write_report(
+            &ReportRule::all(self.scanner.rules()),
+            &findings,
+            &summary,
+            self.output,
+        )?;
         let status = exit_status(&findings);
         if status == ExitStatus::Clean && self.range.as_ref().is_some_and(|r| r.strict_refuses()) {
             crate::warn!(
@@ -744,7 +749,7 @@ pub(crate) fn exit_status(findings: &[Finding]) -> ExitStatus {
 }
 
 pub(crate) fn write_report(
-    rules: &RuleSet,
+    rules: &[ReportRule],
     findings: &[Finding],
     summary: &Summary,
     output: &OutputSettings,

@@ -9,6 +9,9 @@
 //!   "version": 2,                             [`SCHEMA_VERSION`]; `report merge` reads only this
 //!   "findings": [ FINDING, ... ],
 //!   "secrets": [ SECRET, ... ],               the distinct keys the findings hold (below)
+//!   "rules": [ RULE, ... ],                   the rules the findings come from (below); read
+//!                                             back by `report merge` for its SARIF (reports
+//!                                             without it still merge)
 //!   "summary": {
 //!     "findings": 3, "files": 120, "bytes": 52311,
 //!     "commits": 40,                          history only; "files" then counts unique blobs
@@ -40,10 +43,21 @@
 //!   "severity": "critical",                   the highest among its findings
 //!   "locations": { "count": 3,                how many findings (places) hold it, and their
 //!     "fingerprints": ["RULE:HASH:PATH", …] }, fingerprints, one per finding in report order
-//!   "first_seen": SIGHTING | null,            history: the place with the oldest commit date
-//!   "last_seen": SIGHTING | null,             history: the newest commit that introduced it
+//!   "first_seen": SIGHTING | null,            history: the place with the oldest commit date:
+//!                                             the exposure started there
+//!   "last_seen": SIGHTING | null,             history: the place with the newest commit that
+//!                                             introduced (added or re-committed) it; not when it
+//!                                             was removed (that is "removed")
 //!   "present_at_head": true | false | null,   history: still in HEAD's tree (null for a files
 //!                                             scan)
+//!   "removed": SIGHTING | null,               history, when present_at_head is false: the
+//!                                             commit that removed its last place (deleted or
+//!                                             changed the file), with that place's path. null
+//!                                             while at HEAD, for a files scan, and when the
+//!                                             removal is not known: a place no walked commit
+//!                                             removed (a commit message, a file that lives on
+//!                                             only in other branches). Removed from HEAD is
+//!                                             not gone: it stays in history until purged
 //!   "public": false,                          shipped to browsers: found in a front-end bundle,
 //!                                             a source map or a browser-public variable
 //!   "repositories": ["api", "web"],           where it was found (multi-repository audits and
@@ -54,6 +68,9 @@
 //!
 //! A SIGHTING is `{ "commit", "author_name", "author_email", "date", "path", "repository" }`
 //! ("repository" only when known).
+//!
+//! A RULE is `{ "id", "name", "description", "severity", "precision", "references": [URL] }`
+//! (precision: `low|medium|high|very-high`, as in SARIF).
 //!
 //! `--format jsonl` writes one FINDING per line and nothing else. A FINDING is:
 //!
@@ -95,6 +112,9 @@
 //!   "commit": "9fceb02…", "author_name": "…",  history only: the commit that first introduced
 //!   "author_email": "…", "date": "ISO 8601",  this blob at this path, and its author
 //!   "present_at_head": false,                 history only: is the same secret in HEAD's tree
+//!   "removed": { "commit", "author_name",     history, only when known: the newest walked
+//!     "author_email", "date" },               commit that deleted this file or changed it so
+//!                                             that this blob left this path (on any branch)
 //!   "suppressed_by": { "kind": "marker",      only in range audits, when a suppression the
 //!     "place": "new.py:3", "blocking": false, audited change added would hide it: kind marker
 //!     "message": "allowed by a marker …" },   (kept as a warning; blocking with --strict),
@@ -160,9 +180,31 @@ struct JsonFinding<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     present_at_head: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    removed: Option<JsonCommit<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     suppressed_by: Option<JsonAdded<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     secret: Option<String>,
+}
+
+/// A commit, as a finding's `removed` names it.
+#[derive(Serialize, serde::Deserialize)]
+struct JsonCommit<'a> {
+    commit: std::borrow::Cow<'a, str>,
+    author_name: std::borrow::Cow<'a, str>,
+    author_email: std::borrow::Cow<'a, str>,
+    date: std::borrow::Cow<'a, str>,
+}
+
+impl<'a> JsonCommit<'a> {
+    fn new(commit: &'a crate::blob::CommitMeta) -> JsonCommit<'a> {
+        JsonCommit {
+            commit: commit.id.as_str().into(),
+            author_name: commit.author_name.as_str().into(),
+            author_email: commit.author_email.as_str().into(),
+            date: commit.date.as_str().into(),
+        }
+    }
 }
 
 /// Where an archive member sits: the file on disk and the member chain.
@@ -227,6 +269,7 @@ impl<'a> JsonFinding<'a> {
                 .map(|c| c.author_email.as_str()),
             date: finding.origin.commit.as_ref().map(|c| c.date.as_str()),
             present_at_head: finding.present_at_head,
+            removed: finding.removed_in.as_deref().map(JsonCommit::new),
             suppressed_by: finding.added_suppression.as_ref().map(|added| JsonAdded {
                 kind: added.kind,
                 place: &added.place,
@@ -249,6 +292,7 @@ struct JsonSecret<'a> {
     first_seen: Option<JsonSighting<'a>>,
     last_seen: Option<JsonSighting<'a>>,
     present_at_head: Option<bool>,
+    removed: Option<JsonSighting<'a>>,
     public: bool,
     repositories: &'a [String],
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -273,8 +317,12 @@ struct JsonSighting<'a> {
 }
 
 impl<'a> JsonSighting<'a> {
+    /// Where `finding`'s commit (or `commit`) saw it.
     fn new(finding: &'a Finding) -> Option<JsonSighting<'a>> {
-        let commit = finding.origin.commit.as_ref()?;
+        JsonSighting::at(finding, finding.origin.commit.as_ref()?)
+    }
+
+    fn at(finding: &'a Finding, commit: &'a crate::blob::CommitMeta) -> Option<JsonSighting<'a>> {
         Some(JsonSighting {
             commit: &commit.id,
             author_name: &commit.author_name,
@@ -305,6 +353,9 @@ impl<'a> JsonSecret<'a> {
             first_seen: key.first_seen.and_then(|i| JsonSighting::new(&findings[i])),
             last_seen: key.last_seen.and_then(|i| JsonSighting::new(&findings[i])),
             present_at_head: key.present_at_head,
+            removed: key
+                .removed
+                .and_then(|i| JsonSighting::at(&findings[i], findings[i].removed_in.as_deref()?)),
             public: key.public,
             repositories: &key.repositories,
             secret: (show_secrets && first.secret.is_known()).then(|| shown_value(first, true)),
@@ -336,6 +387,7 @@ struct JsonReport<'a> {
     version: u32,
     findings: Vec<JsonFinding<'a>>,
     secrets: Vec<JsonSecret<'a>>,
+    rules: Vec<&'a super::ReportRule>,
     summary: JsonSummary<'a>,
 }
 
@@ -354,6 +406,7 @@ pub fn write(input: &ReportInput<'_>, out: &mut dyn Write) -> io::Result<()> {
             .iter()
             .map(|k| JsonSecret::new(k, input.findings, input.show_secrets))
             .collect(),
+        rules: used_rules(input),
         summary: JsonSummary {
             findings: input.findings.len(),
             files: summary.num_files,
@@ -372,6 +425,17 @@ pub fn write(input: &ReportInput<'_>, out: &mut dyn Write) -> io::Result<()> {
     };
     serde_json::to_writer_pretty(&mut *out, &report)?;
     writeln!(out)
+}
+
+/// The rules `input`'s findings come from, in rule order.
+fn used_rules<'a>(input: &ReportInput<'a>) -> Vec<&'a super::ReportRule> {
+    let used: std::collections::HashSet<&str> =
+        input.findings.iter().map(|f| f.rule_id.as_str()).collect();
+    input
+        .rules
+        .iter()
+        .filter(|r| used.contains(r.id.as_str()))
+        .collect()
 }
 
 /// Standard base64 with padding (RFC 4648), for `path_bytes`.
@@ -443,6 +507,9 @@ pub enum ReadError {
 struct ReadReport {
     version: u64,
     findings: Vec<ReadFinding>,
+    /// Absent from reports written before it was added (still version 2).
+    #[serde(default)]
+    rules: Vec<super::ReportRule>,
     summary: ReadSummary,
 }
 
@@ -494,6 +561,7 @@ struct ReadFinding {
     author_email: Option<String>,
     date: Option<String>,
     present_at_head: Option<bool>,
+    removed: Option<JsonCommit<'static>>,
     suppressed_by: Option<ReadAdded>,
     secret: Option<String>,
 }
@@ -510,15 +578,15 @@ fn known(name: &str, names: &[&'static str]) -> Option<&'static str> {
     names.iter().copied().find(|known| *known == name)
 }
 
-/// Reads a `--format json` report back into findings and totals (`viscan report merge`).
+/// What [`read`] gives back: findings, totals, and the rules the report describes.
+pub type ReadBack = (Vec<Finding>, super::Summary, Vec<super::ReportRule>);
+
+/// Reads a `--format json` report back into findings, totals and rules (`viscan report merge`).
 /// Findings without a repository are given `default_repository`. Values stay redacted (a
 /// [`crate::finding::Secret`] known by its id and preview) unless the report holds them
 /// (`--show-secrets`); a snippet is then redacted again, so that merging without
 /// `--show-secrets` shows no secret.
-pub fn read(
-    bytes: &[u8],
-    default_repository: &str,
-) -> Result<(Vec<Finding>, super::Summary), ReadError> {
+pub fn read(bytes: &[u8], default_repository: &str) -> Result<ReadBack, ReadError> {
     #[derive(serde::Deserialize)]
     struct Version {
         version: u64,
@@ -587,6 +655,14 @@ pub fn read(
             in_bundle: read.in_bundle,
             fingerprint: crate::finding::Fingerprint::from_report(read.fingerprint),
             present_at_head: read.present_at_head,
+            removed_in: read.removed.map(|c| {
+                std::sync::Arc::new(crate::blob::CommitMeta {
+                    id: c.commit.into_owned(),
+                    author_name: c.author_name.into_owned(),
+                    author_email: c.author_email.into_owned(),
+                    date: c.date.into_owned(),
+                })
+            }),
             allow_marker: None,
             decoded: read
                 .decoded
@@ -633,5 +709,5 @@ pub fn read(
         notices: totals.notices,
         ..super::Summary::default()
     };
-    Ok((findings, summary))
+    Ok((findings, summary, report.rules))
 }

@@ -16,8 +16,8 @@ pub mod text;
 use std::io::{self, Write};
 use std::time::Duration;
 
-use crate::finding::{Finding, Severity};
-use crate::rules::RuleSet;
+use crate::finding::{Finding, Precision, Severity};
+use crate::rules::Rule;
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,6 +84,11 @@ pub struct Key {
     pub first_seen: Option<usize>,
     /// History: the finding with the newest commit date (the last commit that introduced it).
     pub last_seen: Option<usize>,
+    /// History, for a key no longer at HEAD: the finding whose place was removed last
+    /// ([`Finding::removed_in`] with the newest date). `None` while at HEAD, and when some
+    /// place of the key has no known removal (a commit message, a branch other than HEAD's):
+    /// then when it left HEAD is not known.
+    pub removed: Option<usize>,
     /// Unix time of `first_seen`'s commit.
     pub first_seen_unix: Option<i64>,
     /// History: whether it is still in HEAD's tree (in any repository).
@@ -93,6 +98,57 @@ pub struct Key {
     pub public: bool,
     /// The repositories it was found in (multi-repository audits and merged reports), sorted.
     pub repositories: Vec<String>,
+}
+
+/// What a report says about a rule: enough for SARIF's rule descriptors, and kept in JSON
+/// reports (`rules`) so that `report merge` can describe custom rules it never loaded.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ReportRule {
+    /// Stable id (`provider.kind`).
+    pub id: String,
+    /// Human name.
+    pub name: String,
+    /// What it finds.
+    pub description: String,
+    /// Severity of its findings.
+    pub severity: Severity,
+    /// How often its findings are true positives.
+    pub precision: Precision,
+    /// Documentation links.
+    #[serde(default)]
+    pub references: Vec<String>,
+}
+
+impl ReportRule {
+    /// The report's view of a loaded rule.
+    pub fn of(rule: &Rule) -> ReportRule {
+        ReportRule {
+            id: rule.id.clone(),
+            name: rule.name.clone(),
+            description: rule.description.clone(),
+            severity: rule.severity,
+            precision: rule.precision,
+            references: rule.references.clone(),
+        }
+    }
+
+    /// The report's view of every rule of `rules`, in order.
+    pub fn all(rules: &crate::rules::RuleSet) -> Vec<ReportRule> {
+        rules.rules().iter().map(ReportRule::of).collect()
+    }
+
+    /// A stand-in for a rule known only from a finding (a merged report that predates the
+    /// `rules` list, made with a custom rule): its name as description, medium precision.
+    pub fn from_finding(finding: &Finding) -> ReportRule {
+        ReportRule {
+            id: finding.rule_id.clone(),
+            name: finding.rule_name.clone(),
+            description: finding.rule_name.clone(),
+            severity: finding.severity,
+            precision: Precision::Medium,
+            references: Vec::new(),
+        }
+    }
 }
 
 impl Key {
@@ -109,8 +165,8 @@ pub struct ReportInput<'a> {
     pub findings: &'a [Finding],
     /// The keys the findings group into, most severe first.
     pub keys: &'a [Key],
-    /// The rules that ran (SARIF lists them all).
-    pub rules: &'a RuleSet,
+    /// The rules that ran (SARIF lists them all; JSON keeps those its findings use).
+    pub rules: &'a [ReportRule],
     /// Totals.
     pub summary: &'a Summary,
     /// Print raw secrets instead of redacted previews.

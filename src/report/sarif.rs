@@ -38,9 +38,9 @@ use serde_sarif::sarif::{
     ResultLevel, Run, Sarif, Suppression, Tool, ToolComponent,
 };
 
+use super::ReportRule as Rule;
 use super::{REMEDIATION, ReportInput, message};
 use crate::finding::{Finding, Severity};
-use crate::rules::Rule;
 
 /// The schema URI GitHub and validators expect.
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -75,7 +75,7 @@ pub fn write_within(
     limits: Limits,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    let rules: Vec<&Rule> = input.rules.rules().iter().collect();
+    let rules: Vec<&Rule> = input.rules.iter().collect();
     let severities: Vec<Severity> = input.findings.iter().map(|f| f.severity).collect();
     let total = severities.len();
     // Results are built one at a time as they are written, and only for the findings kept:

@@ -1113,6 +1113,7 @@ fn make_finding(
         snippet_raw,
         in_bundle,
         present_at_head: None,
+        removed_in: None,
         allow_marker: m
             .source_marker
             .unwrap_or_else(|| marker::allowing(text, places.index, (m.start, m.end))),

@@ -19,6 +19,8 @@ pub struct Audit {
     pub repo: TestRepo,
     /// [copied, deleted, bundled]
     pub keys: [String; 3],
+    /// The commit that removed the deleted key's last place (`legacy/old.env`).
+    pub removed_by: String,
 }
 
 fn env_line(key: &str) -> String {
@@ -46,9 +48,13 @@ impl Audit {
         repo.commit(&[], "remove old.env");
         repo.commit(&[("legacy/old.env", &env_line(&keys[1]))], "recommit");
         repo.git(&["rm", "-q", "legacy/old.env"]);
-        repo.commit(&[], "remove it again");
+        let removed_by = repo.commit(&[], "remove it again");
         repo.commit(&[("dist/app.min.js", &bundle(&keys[2]))], "ship");
-        Audit { repo, keys }
+        Audit {
+            repo,
+            keys,
+            removed_by,
+        }
     }
 
     /// `viscan history ARGS` at the fixed "now".
@@ -158,6 +164,39 @@ fn three_keys_in_five_places_are_three_secrets_issue_12() {
     assert_eq!(deleted["first_seen"]["path"], "old.env");
     assert_eq!(deleted["last_seen"]["path"], "legacy/old.env");
     assert_eq!(deleted["first_seen"]["author_name"], "Ada Lovelace");
+    // Removed: the commit that took its last place away (old.env went two commits earlier).
+    assert_eq!(deleted["removed"]["commit"], audit.removed_by.as_str());
+    assert_eq!(deleted["removed"]["path"], "legacy/old.env");
+    assert_eq!(deleted["removed"]["date"], "2024-01-02T04:09:05+01:00");
+    assert_eq!(copied["removed"], Value::Null);
+    assert_eq!(bundled["removed"], Value::Null);
+    // Each place says when it left: old.env at the third commit.
+    let old_env = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["path"] == "old.env")
+        .expect("old.env");
+    assert_eq!(old_env["removed"]["date"], "2024-01-02T04:07:05+01:00");
+    // JSON keeps the rules its findings come from (for `report merge`).
+    let rule_ids: BTreeSet<&str> = report["rules"]
+        .as_array()
+        .expect("rules")
+        .iter()
+        .map(|r| r["id"].as_str().expect("id"))
+        .collect();
+    let used: BTreeSet<&str> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["rule_id"].as_str().expect("rule"))
+        .collect();
+    assert_eq!(rule_ids, used);
+    assert!(
+        report["rules"][0]["description"]
+            .as_str()
+            .is_some_and(|d| !d.is_empty())
+    );
     // Most severe first: the bundled key.
     assert_eq!(report["secrets"][0]["id"], bundled["id"]);
 
@@ -304,6 +343,51 @@ fn html_report_is_one_self_contained_redacted_page() {
     assert!(html.contains("<b id=\"num-keys\">3</b>"), "{html}");
     assert!(html.contains("<b id=\"num-places\">5</b>"), "{html}");
     assert!(html.contains("<b id=\"num-public\">1</b>"), "{html}");
+    // The rows, as the text table has them: value, severity, places, first seen, days,
+    // browsers, at HEAD (with the removal date when it is known).
+    let id_at = |paths: &[&str]| {
+        secret_at(&report, paths)["id"]
+            .as_str()
+            .expect("id")
+            .to_string()
+    };
+    let preview = |key: &str| format!("{}*****", &key[..4]);
+    assert_eq!(
+        key_row(&html, &id_at(&["old.env", "legacy/old.env"])),
+        [
+            preview(&audit.keys[1]).as_str(),
+            "high",
+            "2",
+            "2024-01-02",
+            "9",
+            "no",
+            "removed 2024-01-02"
+        ]
+    );
+    assert_eq!(
+        key_row(&html, &id_at(&["dist/app.min.js"])),
+        [
+            preview(&audit.keys[2]).as_str(),
+            "critical",
+            "1",
+            "2024-01-02",
+            "9",
+            "yes",
+            "yes"
+        ]
+    );
+    // The places, and the commit that removed the key, are in the page as text.
+    let short = &audit.removed_by[..8];
+    assert!(
+        html.contains(&format!("removed from HEAD by {short}</details>")),
+        "{html}"
+    );
+    assert!(html.contains("<h2>Commits</h2>"), "{html}");
+    assert!(
+        html.contains(&format!("<td>{short}<td>2024-01-02<td>Ada Lovelace")),
+        "{html}"
+    );
+    assert!(html.contains("\nconfig/prod.env:1 "), "{html}");
     assert!(html.contains("Settings → API Keys"), "{html}");
     assert!(html.contains("revoke the old key"), "{html}");
     assert!(html.contains("git filter-repo --replace-text"), "{html}");
@@ -379,8 +463,29 @@ fn key_tags(dom: &str) -> Vec<&str> {
     dom.split("<details ")
         .skip(1)
         .map(|rest| &rest[..rest.find('>').expect("tag end")])
-        .filter(|tag| tag.contains("class=\"key\""))
+        .filter(|tag| tag.contains("data-secret-id=\""))
         .collect()
+}
+
+/// The classes of a key's opening tag.
+fn classes(tag: &str) -> Vec<&str> {
+    tag.split("class=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or("")
+        .split(' ')
+        .collect()
+}
+
+/// The row (`<summary>` text) of the key with this id, columns split at tabs.
+fn key_row<'a>(html: &'a str, id: &str) -> Vec<&'a str> {
+    let at = html
+        .find(&format!("data-secret-id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no key {id}"));
+    let rest = &html[at..];
+    let start = rest.find("<summary>").expect("summary") + "<summary>".len();
+    let end = rest.find("</summary>").expect("summary end");
+    rest[start..end].split('\t').collect()
 }
 
 #[test]
@@ -415,6 +520,8 @@ fn html_renders_in_headless_chromium_and_filters_issue_12() {
     // The script ran: the filters are shown and count the keys.
     assert!(dom.contains("3 of 3 keys shown"), "{dom}");
     assert!(!dom.contains("<form id=\"filters\" hidden"), "{dom}");
+    // Closed keys are not enhanced yet; their place lines name the commit only.
+    assert!(!dom.contains("(2024-01-02, Ada Lovelace)"), "{dom}");
 
     // A filter from the URL: only the key shipped to browsers stays.
     let dom = dump_dom(&browser, &profile, &format!("{url}#public=1"));
@@ -422,13 +529,24 @@ fn html_renders_in_headless_chromium_and_filters_issue_12() {
     assert_eq!(tags.len(), 3, "{dom}");
     let shown: Vec<&&str> = tags.iter().filter(|t| !t.contains("hidden")).collect();
     assert_eq!(shown.len(), 1, "{dom}");
-    assert!(shown[0].contains("data-public=\"true\""), "{dom}");
+    assert!(classes(shown[0]).contains(&"p"), "{dom}");
     assert!(dom.contains("1 of 3 keys shown"), "{dom}");
     // Still at HEAD: the copied and the bundled key.
     let dom = dump_dom(&browser, &profile, &format!("{url}#head=1"));
     assert!(dom.contains("2 of 3 keys shown"), "{dom}");
     let dom = dump_dom(&browser, &profile, &format!("{url}#severity=critical"));
     assert!(dom.contains("1 of 3 keys shown"), "{dom}");
+
+    // An opened key: the script adds each place's date and author from the Commits table.
+    let html = std::fs::read_to_string(&page).expect("page");
+    let opened = out_dir.path().join("opened.html");
+    std::fs::write(&opened, html.replace("<details ", "<details open ")).expect("write");
+    let dom = dump_dom(&browser, &profile, &format!("file://{}", opened.display()));
+    assert!(
+        dom.contains("\n.env:1 ")
+            && dom.contains(" (2024-01-02, Ada Lovelace) VOICEINFRA_API_KEY="),
+        "{dom}"
+    );
 }
 
 // --- Many repositories -----------------------------------------------------------------------
@@ -736,4 +854,121 @@ fn git_filter_repo_with_the_replace_text_file_leaves_a_clean_history_issue_12() 
     // Before the rewrite the same clone would not have been clean: the original is not.
     let (code, _) = json_outcome(&audit.history(&["--format", "json"]));
     assert_eq!(code, 1);
+}
+
+// --- Removal from HEAD -----------------------------------------------------------------------
+
+/// The secret whose preview is that of `key`.
+fn secret_of<'a>(report: &'a Value, key: &str) -> &'a Value {
+    let preview = format!("{}*****", &key[..4]);
+    report["secrets"]
+        .as_array()
+        .expect("secrets")
+        .iter()
+        .find(|s| s["preview"] == preview.as_str())
+        .unwrap_or_else(|| panic!("no secret {preview}: {report:#}"))
+}
+
+#[test]
+fn a_key_removed_from_head_says_when_or_that_it_is_not_known_issue_12() {
+    let mut keygen = Keygen::new(1230);
+    let [edited, foldered, branched, kept] = [
+        keygen.key(32),
+        keygen.key(32),
+        keygen.key(32),
+        keygen.key(32),
+    ];
+    let repo = TestRepo::new();
+    repo.commit(
+        &[
+            (".env", &env_line(&edited)),
+            ("deploy/prod/app.env", &env_line(&foldered)),
+            ("kept.env", &env_line(&kept)),
+        ],
+        "keys",
+    );
+    // Edited: the file changes but still holds the key (a new blob), then loses it.
+    repo.commit(
+        &[(".env", &format!("{}LOG_LEVEL=info\n", env_line(&edited)))],
+        "log level",
+    );
+    let edited_out = repo.commit(&[(".env", "LOG_LEVEL=info\n")], "use the environment");
+    // A whole folder deleted.
+    repo.git(&["rm", "-q", "-r", "deploy"]);
+    let folder_out = repo.commit(&[], "drop deploy/");
+    // Only ever on another branch: not at HEAD, but no commit removed it.
+    repo.git(&["checkout", "-q", "-b", "experiment"]);
+    repo.commit(&[("exp.env", &env_line(&branched))], "experiment");
+    repo.git(&["checkout", "-q", "-"]);
+    repo.commit(&[("README", "docs\n")], "docs");
+
+    let (code, report) = repo.history_json(&[]);
+    assert_eq!(code, 1);
+    let edited_key = secret_of(&report, &edited);
+    assert_eq!(edited_key["present_at_head"], false);
+    assert_eq!(edited_key["locations"]["count"], 2);
+    assert_eq!(edited_key["removed"]["commit"], edited_out.as_str());
+    assert_eq!(edited_key["removed"]["path"], ".env");
+    let foldered_key = secret_of(&report, &foldered);
+    assert_eq!(foldered_key["removed"]["commit"], folder_out.as_str());
+    assert_eq!(foldered_key["removed"]["path"], "deploy/prod/app.env");
+    let branched_key = secret_of(&report, &branched);
+    assert_eq!(branched_key["present_at_head"], false);
+    assert_eq!(branched_key["removed"], Value::Null);
+    let kept_key = secret_of(&report, &kept);
+    assert_eq!(kept_key["present_at_head"], true);
+    assert_eq!(kept_key["removed"], Value::Null);
+    // The first version of .env was replaced by the second (which still held the key).
+    let first_env = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["path"] == ".env" && f["commit"] != edited_out.as_str())
+        .expect("first .env");
+    assert!(first_env["removed"]["commit"].is_string(), "{first_env:#}");
+
+    // The HTML says the same, honestly when the date is not known.
+    let out = repo.viscan(&["history", "--format", "html"]);
+    let html = String::from_utf8(out.stdout).expect("UTF-8");
+    let row = |key: &Value| key_row(&html, key["id"].as_str().expect("id")).join("|");
+    assert!(row(edited_key).ends_with("|removed 2024-01-02"), "{html}");
+    assert!(
+        row(branched_key).ends_with("|removed (date unknown)"),
+        "{html}"
+    );
+    assert!(row(kept_key).ends_with("|yes"), "{html}");
+    // The removed key's bar ends before the right edge; the unknown one runs to now.
+    let tag = |key: &Value| {
+        let id = key["id"].as_str().expect("id");
+        key_tags(&html)
+            .into_iter()
+            .find(|t| t.contains(id))
+            .expect("tag")
+            .to_string()
+    };
+    assert!(tag(edited_key).contains(";--e:"), "{html}");
+    assert!(!tag(branched_key).contains("--e:"), "{html}");
+    assert!(classes(&tag(branched_key)).contains(&"g"));
+
+    // A merged report keeps it; an older v2 report without "removed" still merges (unknown).
+    let reports = TestDir::new();
+    let path = reports.path().join("r.json");
+    std::fs::write(&path, report.to_string()).expect("write");
+    let (_, merged) =
+        json_outcome(&reports.run(&["report", "merge", "r.json", "--format", "json"]));
+    assert_eq!(
+        secret_of(&merged, &edited)["removed"]["commit"],
+        edited_out.as_str()
+    );
+    let mut old = report.clone();
+    for finding in old["findings"].as_array_mut().expect("findings") {
+        finding.as_object_mut().expect("object").remove("removed");
+    }
+    old.as_object_mut().expect("object").remove("rules");
+    std::fs::write(&path, old.to_string()).expect("write");
+    let (code, merged) =
+        json_outcome(&reports.run(&["report", "merge", "r.json", "--format", "json"]));
+    assert_eq!(code, 1);
+    assert_eq!(secret_of(&merged, &edited)["removed"], Value::Null);
+    assert_eq!(secret_of(&merged, &edited)["present_at_head"], false);
 }

@@ -284,7 +284,7 @@ fn render(findings: &[Finding], format: Format, show_secrets: bool) -> String {
     let input = ReportInput {
         findings,
         keys: &keys,
-        rules: scanner().rules(),
+        rules: &viscan::report::ReportRule::all(scanner().rules()),
         summary: &summary,
         show_secrets,
         color: false,
@@ -477,7 +477,7 @@ proptest! {
             let input = ReportInput {
                 findings: &found,
                 keys: &keys,
-                rules: scanner().rules(),
+                rules: &viscan::report::ReportRule::all(scanner().rules()),
                 summary: &summary,
                 show_secrets,
                 color,

@@ -99,13 +99,18 @@ impl Default for PathLimits {
     }
 }
 
-/// Where a blob was introduced: a path, and the first commit that put the blob there.
+/// Where a blob was introduced: a path, the first commit that put the blob there, and the
+/// newest walked commit that took it away from that path again.
 #[derive(Debug, Clone)]
 pub struct Introduction {
     /// Path in the commit's tree.
     pub path: PathBuf,
     /// The commit (shared by all its introductions).
     pub commit: Arc<CommitMeta>,
+    /// The walked commit with the newest author date that deleted the blob from this path or
+    /// replaced it there (on any branch; a merge counts when it drops what one of its parents
+    /// had). `None`: no walked commit did.
+    pub removed: Option<Arc<CommitMeta>>,
 }
 
 /// What [`index_history`] found.
@@ -141,10 +146,12 @@ pub fn index_history<K: Hash + Eq>(
     mut on_new_blob: impl FnMut(Oid, &Path),
 ) -> anyhow::Result<HistoryIndex<K>> {
     let mut scanned = HashSet::new();
-    let (num_commits, head_blobs, commits) = walk(options, true, |_, path, id| {
-        let path = as_path(path);
-        if scanned.insert((id, classify(&path))) {
-            on_new_blob(id, &path);
+    let (num_commits, head_blobs, commits) = walk(options, Pass::Index, |_, change| {
+        if let Change::Added(path, id) = change {
+            let path = as_path(path);
+            if scanned.insert((id, classify(&path))) {
+                on_new_blob(id, &path);
+            }
         }
     })?;
     Ok(HistoryIndex {
@@ -156,37 +163,85 @@ pub fn index_history<K: Hash + Eq>(
 }
 
 /// Every path each of `blobs` was introduced at in the commits `options` selects, with the
-/// first commit that put it there, oldest first. The walk is [`index_history`]'s again, with
-/// its diagnostics not repeated; only the paths of `blobs` are kept.
+/// first commit that put it there and the last that removed it, oldest first. The walk is
+/// [`index_history`]'s again, with its diagnostics not repeated; only the paths of `blobs` are
+/// kept. This walk also looks at what each commit deletes (the first one does not need to):
+/// the entries of the trees it already reads, plus the trees of deleted folders.
 pub fn introductions(
     options: &HistoryOptions,
     blobs: &HashSet<Oid>,
 ) -> anyhow::Result<HashMap<Oid, Vec<Introduction>>> {
     let mut found: HashMap<Oid, Vec<Introduction>> = HashMap::new();
-    let mut seen: HashSet<(Oid, Vec<u8>)> = HashSet::new();
+    let mut seen: HashMap<(Oid, Vec<u8>), usize> = HashMap::new();
     if blobs.is_empty() {
         return Ok(found);
     }
-    walk(options, false, |commit, path, id| {
-        if blobs.contains(&id) && seen.insert((id, path.to_vec())) {
-            found.entry(id).or_default().push(Introduction {
-                path: as_path(path).into_owned(),
-                commit: Arc::clone(commit),
-            });
+    let mut removals: HashMap<(Oid, Vec<u8>), Arc<CommitMeta>> = HashMap::new();
+    walk(
+        options,
+        Pass::Introductions,
+        |commit, change| match change {
+            Change::Added(path, id) => {
+                if blobs.contains(&id) && !seen.contains_key(&(id, path.to_vec())) {
+                    let list = found.entry(id).or_default();
+                    seen.insert((id, path.to_vec()), list.len());
+                    list.push(Introduction {
+                        path: as_path(path).into_owned(),
+                        commit: Arc::clone(commit),
+                        removed: None,
+                    });
+                }
+            }
+            Change::Removed(path, id) => {
+                if blobs.contains(&id) {
+                    let newest = removals
+                        .entry((id, path.to_vec()))
+                        .or_insert_with(|| Arc::clone(commit));
+                    if crate::time::parse_date(&commit.date).ok()
+                        > crate::time::parse_date(&newest.date).ok()
+                    {
+                        *newest = Arc::clone(commit);
+                    }
+                }
+            }
+        },
+    )?;
+    for ((id, path), commit) in removals {
+        if let Some(&i) = seen.get(&(id, path)) {
+            if let Some(introduction) = found.get_mut(&id).and_then(|list| list.get_mut(i)) {
+                introduction.removed = Some(commit);
+            }
         }
-    })?;
+    }
     Ok(found)
 }
 
+/// Which walk [`walk`] does: the first one reports problems; the second one ([`introductions`])
+/// stays quiet and also reports removals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pass {
+    Index,
+    Introductions,
+}
+
+/// What a commit did to a path: put a blob there (added or changed), or took one away
+/// (deleted, or replaced by another blob; reported only in [`Pass::Introductions`]).
+#[derive(Debug, Clone, Copy)]
+enum Change<'a> {
+    Added(&'a [u8], Oid),
+    Removed(&'a [u8], Oid),
+}
+
 /// Walks the commits selected by `options`, parents before children, and calls `visit` with
-/// each (path, blob id) a commit introduces. Diagnostics go to stderr only when `report`.
-/// Returns the number of commits walked, the blob ids of HEAD's tree and the commits walked,
-/// parents first.
+/// each change a commit makes (see [`Change`]). Diagnostics go to stderr only in the first
+/// pass. Returns the number of commits walked, the blob ids of HEAD's tree and the commits
+/// walked, parents first.
 fn walk(
     options: &HistoryOptions,
-    report: bool,
-    mut visit: impl FnMut(&Arc<CommitMeta>, &[u8], Oid),
+    pass: Pass,
+    mut visit: impl FnMut(&Arc<CommitMeta>, Change<'_>),
 ) -> anyhow::Result<(u64, HashSet<Oid>, Vec<Oid>)> {
+    let report = pass == Pass::Index;
     skip_hash_verification();
     let repo = open(&options.repo)?;
     // `viscan ci` (`include`) has checked that its range stays clear of the boundary.
@@ -296,7 +351,7 @@ fn walk(
             num_commits += 1;
             commits.push(oid);
             budget.num_commit = 0;
-            match add_commit(&repo, &commit, &mut budget, &mut visit) {
+            match add_commit(&repo, &commit, pass, &mut budget, &mut visit) {
                 Err(error) => report_if!(report, err!("commit {oid}: {}", error.message())),
                 Ok(Walked::Cut) => report_if!(
                     report,
@@ -499,15 +554,18 @@ enum Walked {
     Cut,
 }
 
-/// Calls `visit` with each (path, blob id) `commit` introduces: what differs from every parent.
+/// Calls `visit` with each (path, blob id) `commit` introduces: what differs from every
+/// parent; in [`Pass::Introductions`], also with what it removes compared with any parent.
 fn add_commit(
     repo: &Repository,
     commit: &git2::Commit<'_>,
+    pass: Pass,
     budget: &mut Budget,
-    visit: &mut impl FnMut(&Arc<CommitMeta>, &[u8], Oid),
+    visit: &mut impl FnMut(&Arc<CommitMeta>, Change<'_>),
 ) -> Result<Walked, git2::Error> {
     let tree = commit.tree()?;
     let meta = Arc::new(commit_meta(commit));
+    let removals = pass == Pass::Introductions;
     if commit.parent_count() <= 1 {
         // A parent that cannot be read (a damaged pack, walked around by `readable_order`,
         // which reported it) counts as empty: all of this commit's tree is new as far as the
@@ -516,14 +574,13 @@ fn add_commit(
             0 => None,
             _ => commit.parent(0).and_then(|p| p.tree()).ok(),
         };
-        return diff_trees(
+        let mut diff = TreeDiff {
             repo,
-            parent_tree.as_ref(),
-            &tree,
-            &mut Vec::new(),
+            removals,
             budget,
-            &mut |path, id| visit(&meta, path, id),
-        );
+            changed: &mut |change: Change<'_>| visit(&meta, change),
+        };
+        return diff.trees(parent_tree.as_ref(), &tree, &mut Vec::new());
     }
     // A merge: what differs from every parent.
     let mut walked = Walked::Whole;
@@ -531,22 +588,24 @@ fn add_commit(
     for i in 0..commit.parent_count() {
         let parent_tree = commit.parent(i).and_then(|p| p.tree()).ok();
         let mut changed = HashSet::new();
-        let diffed = diff_trees(
+        let mut diff = TreeDiff {
             repo,
-            parent_tree.as_ref(),
-            &tree,
-            &mut Vec::new(),
+            removals,
             budget,
-            &mut |path, id| {
-                if common
-                    .as_ref()
-                    .is_none_or(|c| c.contains(&(path.to_vec(), id)))
-                {
-                    changed.insert((path.to_vec(), id));
+            changed: &mut |change: Change<'_>| match change {
+                Change::Added(path, id) => {
+                    if common
+                        .as_ref()
+                        .is_none_or(|c| c.contains(&(path.to_vec(), id)))
+                    {
+                        changed.insert((path.to_vec(), id));
+                    }
                 }
+                // Gone from the merge, though this parent had it.
+                Change::Removed(..) => visit(&meta, change),
             },
-        )?;
-        if diffed == Walked::Cut {
+        };
+        if diff.trees(parent_tree.as_ref(), &tree, &mut Vec::new())? == Walked::Cut {
             walked = Walked::Cut;
         }
         common = Some(changed);
@@ -554,62 +613,135 @@ fn add_commit(
     let mut introduced: Vec<_> = common.unwrap_or_default().into_iter().collect();
     introduced.sort();
     for (path, id) in introduced {
-        visit(&meta, &path, id);
+        visit(&meta, Change::Added(&path, id));
     }
     Ok(walked)
 }
 
 const MODE_TREE: i32 = 0o040000;
 
-/// Calls `changed` with (path, blob id) of every file added or changed from `old` to `new`;
-/// gitlinks (submodules), symlinks and deletions are left out. Stops when `budget` runs out.
-///
-/// A direct tree walk that descends only into subtrees whose ids differ, as `git diff-tree`
-/// does. libgit2's tree-to-tree diff flattens both trees entry by entry, which made a 3,000
-/// commit history 9x slower than inflating every object (`bench/history.sh`).
-fn diff_trees(
-    repo: &Repository,
-    old: Option<&git2::Tree<'_>>,
-    new: &git2::Tree<'_>,
-    prefix: &mut Vec<u8>,
-    budget: &mut Budget,
-    changed: &mut impl FnMut(&[u8], Oid),
-) -> Result<Walked, git2::Error> {
-    for entry in new.iter() {
-        if !budget.take() {
-            return Ok(Walked::Cut);
-        }
-        let name = entry.name_bytes();
-        let previous = old.and_then(|t| t.get_name_bytes(name));
-        if previous.as_ref().is_some_and(|p| p.id() == entry.id()) {
-            continue; // identical blob or subtree
-        }
-        let mode = entry.filemode();
-        let depth = prefix.len();
-        prefix.extend_from_slice(name);
-        if mode == MODE_TREE {
-            let old_subtree = match previous {
-                Some(p) if p.filemode() == MODE_TREE => Some(repo.find_tree(p.id())?),
-                _ => None,
-            };
-            prefix.push(b'/');
-            let walked = diff_trees(
-                repo,
-                old_subtree.as_ref(),
-                &repo.find_tree(entry.id())?,
-                prefix,
-                budget,
-                changed,
-            )?;
-            if walked == Walked::Cut {
+fn is_blob_mode(mode: i32) -> bool {
+    matches!(mode, 0o100644 | 0o100755 | 0o100664)
+}
+
+/// One tree-to-tree comparison: the repository, whether removals are wanted, the path budget
+/// and where changes go.
+struct TreeDiff<'a, F: FnMut(Change<'_>)> {
+    repo: &'a Repository,
+    removals: bool,
+    budget: &'a mut Budget,
+    changed: &'a mut F,
+}
+
+impl<F: FnMut(Change<'_>)> TreeDiff<'_, F> {
+    /// Reports every file added or changed from `old` to `new` and, when `removals`, every
+    /// file deleted or replaced; gitlinks (submodules) and symlinks are left out. Stops when
+    /// the budget runs out.
+    ///
+    /// A direct tree walk that descends only into subtrees whose ids differ, as `git diff-tree`
+    /// does. libgit2's tree-to-tree diff flattens both trees entry by entry, which made a
+    /// 3,000 commit history 9x slower than inflating every object (`bench/history.sh`).
+    /// Removals cost a pass over the entries of the old trees it already holds, plus reading
+    /// deleted folders' trees.
+    fn trees(
+        &mut self,
+        old: Option<&git2::Tree<'_>>,
+        new: &git2::Tree<'_>,
+        prefix: &mut Vec<u8>,
+    ) -> Result<Walked, git2::Error> {
+        for entry in new.iter() {
+            if !self.budget.take() {
                 return Ok(Walked::Cut);
             }
-        } else if matches!(mode, 0o100644 | 0o100755 | 0o100664) {
-            changed(prefix, entry.id());
+            let name = entry.name_bytes();
+            let previous = old.and_then(|t| t.get_name_bytes(name));
+            if previous.as_ref().is_some_and(|p| p.id() == entry.id()) {
+                continue; // identical blob or subtree
+            }
+            let mode = entry.filemode();
+            let depth = prefix.len();
+            prefix.extend_from_slice(name);
+            let mut old_subtree = None;
+            if let Some(previous) = &previous {
+                if previous.filemode() == MODE_TREE && (mode == MODE_TREE || self.removals) {
+                    old_subtree = Some(self.repo.find_tree(previous.id())?);
+                } else if self.removals && is_blob_mode(previous.filemode()) {
+                    (self.changed)(Change::Removed(prefix, previous.id()));
+                }
+            }
+            if mode == MODE_TREE {
+                prefix.push(b'/');
+                let walked = self.trees(
+                    old_subtree.as_ref(),
+                    &self.repo.find_tree(entry.id())?,
+                    prefix,
+                )?;
+                if walked == Walked::Cut {
+                    return Ok(Walked::Cut);
+                }
+            } else {
+                if let Some(gone) = old_subtree.filter(|_| self.removals) {
+                    // A folder replaced by a file: everything in it is gone.
+                    prefix.push(b'/');
+                    if self.deleted(&gone, prefix)? == Walked::Cut {
+                        return Ok(Walked::Cut);
+                    }
+                    prefix.truncate(depth + name.len());
+                }
+                if is_blob_mode(mode) {
+                    (self.changed)(Change::Added(prefix, entry.id()));
+                }
+            }
+            prefix.truncate(depth);
         }
-        prefix.truncate(depth);
+        if let Some(old) = old.filter(|_| self.removals) {
+            for entry in old.iter() {
+                if new.get_name_bytes(entry.name_bytes()).is_some() {
+                    continue;
+                }
+                if !self.budget.take() {
+                    return Ok(Walked::Cut);
+                }
+                let depth = prefix.len();
+                prefix.extend_from_slice(entry.name_bytes());
+                if entry.filemode() == MODE_TREE {
+                    prefix.push(b'/');
+                    if self.deleted(&self.repo.find_tree(entry.id())?, prefix)? == Walked::Cut {
+                        return Ok(Walked::Cut);
+                    }
+                } else if is_blob_mode(entry.filemode()) {
+                    (self.changed)(Change::Removed(prefix, entry.id()));
+                }
+                prefix.truncate(depth);
+            }
+        }
+        Ok(Walked::Whole)
     }
-    Ok(Walked::Whole)
+
+    /// Reports every file of `tree` (a deleted folder, at `prefix`) as removed.
+    fn deleted(
+        &mut self,
+        tree: &git2::Tree<'_>,
+        prefix: &mut Vec<u8>,
+    ) -> Result<Walked, git2::Error> {
+        for entry in tree.iter() {
+            if !self.budget.take() {
+                return Ok(Walked::Cut);
+            }
+            let depth = prefix.len();
+            prefix.extend_from_slice(entry.name_bytes());
+            if entry.filemode() == MODE_TREE {
+                prefix.push(b'/');
+                if self.deleted(&self.repo.find_tree(entry.id())?, prefix)? == Walked::Cut {
+                    return Ok(Walked::Cut);
+                }
+            } else if is_blob_mode(entry.filemode()) {
+                (self.changed)(Change::Removed(prefix, entry.id()));
+            }
+            prefix.truncate(depth);
+        }
+        Ok(Walked::Whole)
+    }
 }
 
 /// `bytes` (a path from a tree) as a path, borrowed where the platform allows.
