@@ -32,9 +32,14 @@ root, files, lines, distinct, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv
 rng = random.Random(seed)
 alnum = string.ascii_letters + string.digits
 def key():
+    # As the value checks want it: a digit, no run of five equal letters in any case, no
+    # placeholder word.
     while True:
         k = "".join(rng.choice(alnum) for _ in range(32))
-        if any(c.isdigit() for c in k):
+        low = k.lower()
+        if (any(c.isdigit() for c in k) and not any(len(set(low[i:i + 5])) == 1 for i in range(28))
+                and not any(w in low for w in ("your", "xxx", "todo", "fake", "test", "123456",
+                    "abcdef", "qwerty", "example", "sample", "dummy", "insert", "replace"))):
             return k
 shared = [key() for _ in range(lines)]
 os.makedirs(root, exist_ok=True)

@@ -24,12 +24,15 @@
 //!   takes one notice slot when it is needed).
 //! - A closing plain line: `viscan: N findings in M files; scanned …`.
 //!
-//! The job summary is a heading, the totals, a table (severity, rule, location, redacted
-//! value, and for history the commit) and how to fix; its cells are HTML-escaped, with control
+//! The job summary is a heading, the totals, the keys to rotate (a table like the text
+//! report's: redacted value, severity, exposed since, places, at HEAD, shipped to browsers,
+//! repositories when several), the places (severity, rule, location, redacted value, and for
+//! history the commit) and how to fix; its cells are HTML-escaped, with control
 //! and bidirectional characters shown as escapes (`&#92;e`, `&#92;u{202e}`). It always shows
 //! redacted values, even with `--show-secrets`: job summaries are kept with the run for anyone
 //! with read access. It stays within a byte budget (see [`step_summary_budget`]) well under
-//! GitHub's 1 MiB per step: rows that do not fit are counted in a closing line instead.
+//! GitHub's 1 MiB per step: the keys take at most half of it, and rows that do not fit are
+//! counted in a closing line instead.
 
 use std::io::{self, Write};
 
@@ -204,24 +207,31 @@ pub fn step_summary(input: &ReportInput<'_>, budget: usize) -> String {
             String::new()
         };
     }
-    let with_commits = findings.iter().any(|f| f.origin.commit.is_some());
-    md.push_str("\n| Severity | Rule | Location | Value |");
-    md.push_str(if with_commits { " Commit |\n" } else { "\n" });
-    md.push_str("| --- | --- | --- | --- |");
-    md.push_str(if with_commits { " --- |\n" } else { "\n" });
-    // Room for the closing lines, whatever the count of rows left out.
-    let reserve = fix.len() + 256;
+    // Room for the closing lines, whatever the counts of rows left out.
+    let reserve = fix.len() + 512;
     if md.len() + reserve > budget {
         return String::new();
     }
+    // The keys first, in at most half of what is left; the places in the rest.
+    let keys_budget = md.len() + (budget - md.len() - reserve) / 2;
+    write_keys_table(&mut md, input, keys_budget);
+    let with_commits = findings.iter().any(|f| f.origin.commit.is_some());
+    let header = format!(
+        "\n#### Places\n\n| Severity | Rule | Location | Value |{}\n| --- | --- | --- | --- |{}\n",
+        if with_commits { " Commit |" } else { "" },
+        if with_commits { " --- |" } else { "" },
+    );
     let mut num_rows = 0;
-    for finding in findings {
-        let row = table_row(finding, with_commits);
-        if md.len() + row.len() + reserve > budget {
-            break;
+    if md.len() + header.len() + reserve <= budget {
+        md.push_str(&header);
+        for finding in findings {
+            let row = table_row(finding, with_commits);
+            if md.len() + row.len() + reserve > budget {
+                break;
+            }
+            md.push_str(&row);
+            num_rows += 1;
         }
-        md.push_str(&row);
-        num_rows += 1;
     }
     let left_out = findings.len() - num_rows;
     if left_out > 0 {
@@ -234,6 +244,65 @@ pub fn step_summary(input: &ReportInput<'_>, budget: usize) -> String {
     }
     md.push_str(&fix);
     md
+}
+
+/// The "keys to rotate" table, as the text report ends with it: value, severity, exposed
+/// since, places, at HEAD, shipped to browsers (and repositories when several), while `md`
+/// stays within `budget` bytes; a closing line counts the keys left out.
+fn write_keys_table(md: &mut String, input: &ReportInput<'_>, budget: usize) {
+    let with_repositories = {
+        let mut all: Vec<&String> = input.keys.iter().flat_map(|k| &k.repositories).collect();
+        all.sort_unstable();
+        all.dedup();
+        all.len() > 1
+    };
+    let num_keys = input.keys.len();
+    let header = format!(
+        "\n#### {num_keys} {} to rotate\n\n| Key | Severity | Exposed since | Places | At HEAD | \
+         Browsers |{}\n| --- | --- | --- | --- | --- | --- |{}\n",
+        plural(num_keys as u64, "key"),
+        if with_repositories {
+            " Repositories |"
+        } else {
+            ""
+        },
+        if with_repositories { " --- |" } else { "" },
+    );
+    if md.len() + header.len() > budget {
+        return;
+    }
+    md.push_str(&header);
+    let mut num_rows = 0;
+    for key in input.keys {
+        let first = &input.findings[key.findings[0]];
+        let mut row = format!(
+            "| {} | {} | {} | {} | {} | {} |",
+            // Always redacted: a job summary is kept with the run.
+            code(&first.preview()),
+            key.severity.as_str(),
+            cell(&key.since_text(input.summary.now)),
+            key.findings.len(),
+            cell(&key.at_head_text(input.findings)),
+            if key.public { "**yes**" } else { "no" },
+        );
+        if with_repositories {
+            row.push_str(&format!(" {} |", cell(&key.repositories.join(", "))));
+        }
+        row.push('\n');
+        if md.len() + row.len() > budget {
+            break;
+        }
+        md.push_str(&row);
+        num_rows += 1;
+    }
+    if num_rows < num_keys {
+        md.push_str(&format!(
+            "\n_…and {} more {} to rotate, left out to keep this summary small; the JSON \
+             report's `secrets` lists every key._\n",
+            num_keys - num_rows,
+            plural((num_keys - num_rows) as u64, "key")
+        ));
+    }
 }
 
 fn table_row(finding: &Finding, with_commits: bool) -> String {

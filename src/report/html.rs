@@ -347,14 +347,7 @@ fn write_key(
         let _ = write!(page, "\t{}", esc(&key.repositories.join(", ")));
     }
     if layout.commits {
-        match (key.present_at_head, removed) {
-            (Some(true), _) => page.push_str("\tyes"),
-            (Some(false), Some(commit)) => {
-                let _ = write!(page, "\tremoved {}", esc(day(&commit.date)));
-            }
-            (Some(false), None) => page.push_str("\tremoved (date unknown)"),
-            (None, _) => page.push_str("\t-"),
-        }
+        let _ = write!(page, "\t{}", esc(&key.at_head_text(findings)));
     }
     page.push_str("</summary>");
     if layout.rules {

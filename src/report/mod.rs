@@ -157,6 +157,32 @@ impl Key {
         self.first_seen_unix
             .map(|since| (now.saturating_sub(since)).max(0) / 86_400)
     }
+
+    /// "Exposed since", as the keys tables show it: `2024-01-02 (9 days)`, `-` without history.
+    pub fn since_text(&self, now: i64) -> String {
+        match self.first_seen_unix {
+            Some(since) => format!(
+                "{} ({} days)",
+                &crate::time::format_iso8601(since, 0)[..10],
+                self.days_exposed(now).unwrap_or(0)
+            ),
+            None => "-".to_string(),
+        }
+    }
+
+    /// "At HEAD", as every keys table shows it: `yes`, `removed 2024-01-13` (the day of
+    /// [`Key::removed`]), `removed (date unknown)`, or `-` without history. Not escaped.
+    pub fn at_head_text(&self, findings: &[Finding]) -> String {
+        let removed = self.removed.and_then(|i| findings[i].removed_in.as_deref());
+        match (self.present_at_head, removed) {
+            (Some(true), _) => "yes".to_string(),
+            (Some(false), Some(commit)) => {
+                format!("removed {}", commit.date.get(..10).unwrap_or(&commit.date))
+            }
+            (Some(false), None) => "removed (date unknown)".to_string(),
+            (None, _) => "-".to_string(),
+        }
+    }
 }
 
 /// Everything a report needs.

@@ -203,25 +203,12 @@ fn write_keys(input: &ReportInput<'_>, style: &Style, out: &mut dyn Write) -> io
     }
     for key in input.keys {
         let first = &input.findings[key.findings[0]];
-        let since = match key.first_seen_unix {
-            Some(since) => format!(
-                "{} ({} days)",
-                &crate::time::format_iso8601(since, 0)[..10],
-                key.days_exposed(input.summary.now).unwrap_or(0)
-            ),
-            None => "-".to_string(),
-        };
         let mut row = vec![
             escape(&shown_value(first, input.show_secrets)).into_owned(),
             key.severity.as_str().to_string(),
-            since,
+            key.since_text(input.summary.now),
             key.findings.len().to_string(),
-            match key.present_at_head {
-                Some(true) => "yes",
-                Some(false) => "no",
-                None => "-",
-            }
-            .to_string(),
+            escape(&key.at_head_text(input.findings)).into_owned(),
             if key.public { "yes" } else { "no" }.to_string(),
         ];
         if with_repositories {

@@ -272,11 +272,66 @@ fn text_report_ends_with_the_keys_to_rotate_table() {
                 "high",
                 "2024-01-02 (9 days)",
                 "2",
-                "no",
+                "removed 2024-01-02",
                 "no"
             ],
         ],
         "{text}"
+    );
+}
+
+#[test]
+fn github_job_summary_has_the_keys_to_rotate_table_issue_12() {
+    let audit = Audit::new(1206);
+    let out_dir = TestDir::new();
+    let summary = out_dir.path().join("summary.md");
+    std::fs::write(&summary, "").expect("summary");
+    let mut cmd = audit.repo.dir.viscan();
+    cmd.args(["history", "--format", "github"])
+        .env("SOURCE_DATE_EPOCH", NOW)
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_INDEX_FILE")
+        .env_remove("GIT_WORK_TREE");
+    let out = cmd.output().expect("run viscan");
+    assert_eq!(out.status.code(), Some(1));
+    let markdown = std::fs::read_to_string(&summary).expect("summary");
+    audit.assert_no_key("the job summary", &markdown);
+    let code = |key: &str| format!("<code>{}&#42;&#42;&#42;&#42;&#42;</code>", &key[..4]);
+    let table = markdown
+        .split("\n#### 3 keys to rotate\n\n")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no keys table:\n{markdown}"));
+    let rows: Vec<&str> = table.lines().take_while(|l| l.starts_with('|')).collect();
+    assert_eq!(
+        rows,
+        [
+            "| Key | Severity | Exposed since | Places | At HEAD | Browsers |".to_string(),
+            "| --- | --- | --- | --- | --- | --- |".to_string(),
+            format!(
+                "| {} | critical | 2024-01-02 (9 days) | 1 | yes | **yes** |",
+                code(&audit.keys[2])
+            ),
+            format!(
+                "| {} | high | 2024-01-02 (10 days) | 2 | yes | no |",
+                code(&audit.keys[0])
+            ),
+            format!(
+                "| {} | high | 2024-01-02 (9 days) | 2 | removed 2024-01-02 | no |",
+                code(&audit.keys[1])
+            ),
+        ],
+        "{markdown}"
+    );
+    // Then the places, one row each.
+    let places = markdown.split("\n#### Places\n").nth(1).expect("places");
+    assert_eq!(
+        places
+            .lines()
+            .filter(|l| l.starts_with("| high |") || l.starts_with("| critical |"))
+            .count(),
+        5,
+        "{markdown}"
     );
 }
 
@@ -971,4 +1026,188 @@ fn a_key_removed_from_head_says_when_or_that_it_is_not_known_issue_12() {
     assert_eq!(code, 1);
     assert_eq!(secret_of(&merged, &edited)["removed"], Value::Null);
     assert_eq!(secret_of(&merged, &edited)["present_at_head"], false);
+}
+
+// --- Size ------------------------------------------------------------------------------------
+
+/// The page for 10,000 findings must stay under 2 MB, also when every finding is its own key
+/// (the worst case: nothing shared between rows).
+const MAX_HTML_BYTES_10K: usize = 2_000_000;
+
+/// A key the value checks accept: no run of five equal letters in any case (`bbBbB`).
+fn accepted_key(keygen: &mut Keygen) -> String {
+    loop {
+        let key = keygen.key(32);
+        let lower = key.to_ascii_lowercase().into_bytes();
+        if !lower.windows(5).any(|w| w.iter().all(|&b| b == w[0])) {
+            return key;
+        }
+    }
+}
+
+/// 100 files of 100 `VOICEINFRA_API_KEY_i=KEY` lines, each key distinct: 10,000 keys.
+fn ten_thousand_keys(keygen: &mut Keygen) -> Vec<(String, String)> {
+    (0..100)
+        .map(|f| {
+            let text: String = (0..100)
+                .map(|i| format!("VOICEINFRA_API_KEY_{i}={}\n", accepted_key(keygen)))
+                .collect();
+            (format!("config/f{f:03}.env"), text)
+        })
+        .collect()
+}
+
+fn assert_small_page(what: &str, out: &std::process::Output) {
+    assert_eq!(out.status.code(), Some(1), "{what}");
+    let html = String::from_utf8_lossy(&out.stdout);
+    let places = html
+        .split("<b id=\"num-places\">")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .unwrap_or("none");
+    assert_eq!(
+        places,
+        "10000",
+        "{what}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        html.matches("<details data-secret-id=\"").count(),
+        10_000,
+        "{what}"
+    );
+    assert!(
+        html.len() <= MAX_HTML_BYTES_10K,
+        "{what}: {} bytes for 10,000 distinct keys",
+        html.len()
+    );
+}
+
+#[test]
+fn html_for_10000_distinct_keys_stays_under_2_mb_issue_12() {
+    let mut keygen = Keygen::new(1240);
+    let files = ten_thousand_keys(&mut keygen);
+    let dir = TestDir::new();
+    for (path, text) in &files {
+        dir.write(path, text);
+    }
+    assert_small_page("scan", &dir.run(&["scan", "--format", "html"]));
+
+    // History: one commit per file.
+    let repo = TestRepo::new();
+    for (path, text) in &files {
+        repo.commit(&[(path.as_str(), text.as_str())], path);
+    }
+    assert_small_page("history", &repo.viscan(&["history", "--format", "html"]));
+}
+
+// --- Merged SARIF rules ------------------------------------------------------------------------
+
+/// A config with one custom rule (five generated examples, as `rules check` wants).
+fn custom_rule_config(keygen: &mut Keygen) -> String {
+    let examples: Vec<String> = (0..5)
+        .map(|_| format!("'ACME_DEPLOY_TOKEN={}'", keygen.key(24)))
+        .collect();
+    format!(
+        "[[custom_rules]]\nid = \"acme.deploy-token\"\nname = \"ACME deploy token\"\n\
+         description = \"An ACME deploy token.\"\nseverity = \"medium\"\nkeywords = [\"acme_deploy\"]\n\
+         patterns = ['''(?i)acme_deploy_token\\s*=\\s*[\"']?(?P<secret>[A-Za-z0-9]{{16,64}})''']\n\
+         examples = [{}]\nnegative_examples = ['ACME_DEPLOY_TOKEN=${{TOKEN}}', \
+         'ACME_DEPLOY_TOKEN=<token>', 'acme_deploy_token = os.environ', \
+         'ACME_DEPLOY_TOKEN=xxxxxxxxxxxxxxxx', 'ACME_DEPLOY_TOKEN=']\n",
+        examples.join(", ")
+    )
+}
+
+/// The rule descriptors of a SARIF log, by id, and the rule each result points at.
+fn sarif_rules(sarif: &Value) -> (Vec<&Value>, Vec<(&str, &Value)>) {
+    let run = &sarif["runs"][0];
+    let rules: Vec<&Value> = run["tool"]["driver"]["rules"]
+        .as_array()
+        .expect("rules")
+        .iter()
+        .collect();
+    let results = run["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| {
+            let index = r["ruleIndex"].as_u64().expect("ruleIndex") as usize;
+            (r["ruleId"].as_str().expect("ruleId"), rules[index])
+        })
+        .collect();
+    (rules, results)
+}
+
+#[test]
+fn merged_sarif_describes_the_custom_rules_of_the_reports_issue_12() {
+    let mut keygen = Keygen::new(1250);
+    let acme = TestDir::new();
+    acme.write(".viscan.toml", custom_rule_config(&mut keygen));
+    acme.write(
+        "deploy.env",
+        format!("ACME_DEPLOY_TOKEN={}\n", keygen.key(24)),
+    );
+    acme.write(".env", env_line(&keygen.key(32)));
+    let reports = TestDir::new();
+    let report = reports.path().join("acme.json");
+    let out = acme.run(&[
+        "scan",
+        ".",
+        "--format",
+        "json",
+        "-o",
+        report.to_str().expect("UTF-8"),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let written: Value =
+        serde_json::from_slice(&std::fs::read(&report).expect("report")).expect("JSON");
+    assert_eq!(written["findings"].as_array().expect("findings").len(), 2);
+
+    let merge = || {
+        let out = reports.run(&["report", "merge", "acme.json", "--format", "sarif"]);
+        assert_eq!(out.status.code(), Some(1));
+        serde_json::from_slice::<Value>(&out.stdout).expect("SARIF")
+    };
+    let sarif = merge();
+    let (rules, results) = sarif_rules(&sarif);
+    assert_eq!(results.len(), 2);
+    for (id, rule) in &results {
+        assert_eq!(rule["id"], *id, "each result's ruleIndex names its rule");
+    }
+    let acme_rule = rules
+        .iter()
+        .find(|r| r["id"] == "acme.deploy-token")
+        .expect("the custom rule is listed");
+    assert_eq!(acme_rule["shortDescription"]["text"], "ACME deploy token");
+    assert_eq!(
+        acme_rule["fullDescription"]["text"],
+        "An ACME deploy token."
+    );
+    assert_eq!(acme_rule["properties"]["security-severity"], "5.5");
+    // The built-in rules are still there.
+    assert!(
+        rules
+            .iter()
+            .any(|r| r["id"] == "voiceinfra.api-key.assignment")
+    );
+
+    // A report written before JSON kept "rules": a stand-in from the finding.
+    let mut old = written.clone();
+    old.as_object_mut().expect("object").remove("rules");
+    std::fs::write(&report, old.to_string()).expect("write");
+    let sarif = merge();
+    let (_, results) = sarif_rules(&sarif);
+    let (_, stand_in) = results
+        .iter()
+        .find(|(id, _)| *id == "acme.deploy-token")
+        .expect("result");
+    assert_eq!(stand_in["id"], "acme.deploy-token");
+    assert_eq!(stand_in["shortDescription"]["text"], "ACME deploy token");
+    assert_eq!(stand_in["properties"]["severity"], "medium");
 }
