@@ -442,6 +442,25 @@ fn foreign_controls(report: &str, color: bool) -> Vec<char> {
         .collect()
 }
 
+/// `html` without the tabs that are its own layout: the columns of the keys table, inside
+/// each `<summary>` and the header line (scanned text shows a tab as `\t`, like any control).
+fn without_layout_tabs(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(start) = ["<summary>", "<div class=\"cols\">"]
+        .iter()
+        .filter_map(|open| rest.find(open).map(|at| at + open.len()))
+        .min()
+    {
+        out.push_str(&rest[..start]);
+        let end = rest[start..].find("</").map_or(rest.len(), |at| start + at);
+        out.extend(rest[start..end].chars().filter(|&c| c != '\t'));
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
@@ -489,7 +508,12 @@ proptest! {
                 // Colour is the text report's only, and only when asked.
                 let with_color = color && format == Format::Text;
                 prop_assert_eq!(shown.contains('\x1b'), with_color, "{:?}: {:?}", format, shown);
-                let foreign = foreign_controls(&shown, with_color);
+                let checked = if format == Format::Html {
+                    without_layout_tabs(&shown)
+                } else {
+                    shown.clone()
+                };
+                let foreign = foreign_controls(&checked, with_color);
                 prop_assert!(foreign.is_empty(), "{:?} passes {:?} through: {:?}", format, foreign, shown);
                 prop_assert!(shown.contains("voiceinfra.api-key.assignment"), "{}", shown);
                 prop_assert!(shown.contains("/.env"), "{}", shown);
