@@ -8,7 +8,8 @@
 #   10k-10k   100 files of 100 keys each: 10,000 findings, 10,000 distinct keys
 #
 # History: the same files, one commit per file (100 commits, fixed authors and dates; the
-# 10-finding shape is one commit). Keys are random from BENCH_SEED, made at run time, and
+# 10-finding shape is one commit). Last, the worst case for history: 10k-10kc, 10,000 keys
+# each added by a commit of its own (`git fast-import`), so the Commits table has 10,000 rows. Keys are random from BENCH_SEED, made at run time, and
 # live only under $BENCH_DIR (default /tmp/viscan-bench/html). Prints one line per report:
 # command, shape, findings, bytes.
 #
@@ -86,3 +87,38 @@ for shape in "10 1 10 1" "10k-100 100 100 0" "10k-10k 100 100 1"; do
         printf '%-8s %-8s %6s findings %9d bytes  %s\n' "$command" "$name" "$findings" "$(stat -c %s "$out")" "$out"
     done
 done
+
+# The worst case: one commit per key (10,000 commits, one new file each).
+repo="$BENCH_DIR/10k-10kc-repo"
+if [[ ! -d "$repo" ]]; then
+    git init -q "$repo"
+    python3 - "$BENCH_SEED" <<'EOF' | git -C "$repo" fast-import --quiet
+import random, string, sys
+rng = random.Random(int(sys.argv[1]))
+alnum = string.ascii_letters + string.digits
+words = ("your", "xxx", "todo", "fake", "test", "123456", "abcdef", "qwerty", "example",
+         "sample", "dummy", "insert", "replace")
+def key():
+    while True:
+        k = "".join(rng.choice(alnum) for _ in range(32))
+        low = k.lower()
+        if (any(c.isdigit() for c in k) and not any(len(set(low[i:i + 5])) == 1 for i in range(28))
+                and not any(w in low for w in words)):
+            return k
+for n in range(10000):
+    data, msg, when = f"VOICEINFRA_API_KEY={key()}\n", f"add f{n:05}.env\n", 1600000000 + n * 3600
+    sys.stdout.write(f"commit refs/heads/main\nmark :{n + 1}\n"
+                     f"author Dev {n % 7} <dev{n % 7}@example.com> {when} +0000\n"
+                     f"committer ci <ci@example.com> {when} +0000\ndata {len(msg)}\n{msg}")
+    if n:
+        sys.stdout.write(f"from :{n}\n")
+    sys.stdout.write(f"M 100644 inline k/f{n:05}.env\ndata {len(data)}\n{data}\n")
+EOF
+    git -C "$repo" symbolic-ref HEAD refs/heads/main
+fi
+out="$BENCH_DIR/10k-10kc-history.html"
+# --max-paths: 10,000 commits of a folder that grows to 10,000 files is 50 million entries.
+(cd "$BENCH_DIR" && SOURCE_DATE_EPOCH=1640000000 "$VISCAN_BIN" history 10k-10kc-repo \
+    --max-paths 100000000 --format html -o "$out" -q) || true
+findings=$(grep -o 'id="num-places">[0-9]*' "$out" | grep -o '[0-9]*$')
+printf '%-8s %-8s %6s findings %9d bytes  %s\n' history 10k-10kc "$findings" "$(stat -c %s "$out")" "$out"

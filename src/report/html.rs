@@ -110,8 +110,8 @@ keys.forEach(function(k){var c=k.classList;var ok=sev(k)>=rank[s.value||'low']&&
 c.contains(repo.value));k.hidden=!ok;if(ok)n++;});document.getElementById('shown')\
 .textContent=n+' of '+keys.length+' keys shown';}[s,pub,head,repo].forEach(function(e){\
 e.addEventListener('change',apply);});apply();var who={};[].forEach.call(\
-document.querySelectorAll('#commits tr[id]'),function(r){who[r.id.slice(1)]=\
-r.cells[1].textContent.trim()+', '+r.cells[2].textContent.trim();});document.addEventListener('toggle',\
+document.querySelectorAll('#commits tr'),function(r){who[r.cells[0].textContent]=\
+r.cells[1].textContent+', '+r.cells[2].textContent.trim();});document.addEventListener('toggle',\
 function(e){var k=e.target;if(!k.open||k.dataset.done||!k.dataset.secretId)return;\
 k.dataset.done=1;var t=k.lastChild;if(t.nodeType!==3)return;t.data=t.data.replace(\
 /^(.*?:\\d+ )([0-9a-f]{8}) /gm,function(m,p,c){return who[c]?p+c+' ('+who[c]+') ':m;});},\
@@ -430,12 +430,12 @@ fn write_commits(page: &mut String, findings: &[Finding], layout: Layout) {
     }
     page.push('\n');
     for (repository, commit) in commits {
-        // The id lets the script add date and author to a key's lines (first repository wins
-        // when two share a prefix).
-        let short = esc(short(commit));
+        // The script reads these rows to add date and author to a key's lines (the first
+        // repository wins when two share a prefix).
         let _ = write!(
             page,
-            "<tr id=\"c{short}\"><td>{short}<td>{}<td>{}",
+            "<tr><td>{}<td>{}<td>{}",
+            esc(short(commit)),
             esc(day(&commit.date)),
             esc(&commit.author_name)
         );
