@@ -176,9 +176,11 @@ impl Key {
         let removed = self.removed.and_then(|i| findings[i].removed_in.as_deref());
         match (self.present_at_head, removed) {
             (Some(true), _) => "yes".to_string(),
-            (Some(false), Some(commit)) => {
-                format!("removed {}", commit.date.get(..10).unwrap_or(&commit.date))
-            }
+            // The UTC day, as "exposed since" shows it.
+            (Some(false), Some(commit)) => match crate::time::parse_date(&commit.date) {
+                Ok(unix) => format!("removed {}", &crate::time::format_iso8601(unix, 0)[..10]),
+                Err(_) => format!("removed {}", commit.date.get(..10).unwrap_or(&commit.date)),
+            },
             (Some(false), None) => "removed (date unknown)".to_string(),
             (None, _) => "-".to_string(),
         }
