@@ -9,7 +9,8 @@
 //!   JSON `secrets[].id`) whose `<summary>` is the key's row, with tab-separated columns under
 //!   one header line: redacted value, severity, places, and for history first seen (date),
 //!   days exposed, then shipped to browsers, at HEAD (`yes`, `removed DATE`, `removed (date
-//!   unknown)`) and, when the page covers several, its repositories. The key's `class` carries
+//!   unknown)`; padded when a column follows) and, when the page covers several, its
+//!   repositories. The key's `class` carries
 //!   what the filters and colours need: its severity, `p` (shipped to browsers), `h` (at
 //!   HEAD), `g` (removed from HEAD) and `rN` (in the N-th repository of the filter list).
 //! - The exposure timeline is a bar under each history key's row, drawn by CSS from
@@ -267,11 +268,15 @@ fn write_legend(page: &mut String, layout: Layout, oldest: Option<i64>, now: i64
         page.push_str("\tfirst seen\tdays");
     }
     page.push_str("\tbrowsers");
+    if layout.commits {
+        page.push_str(if layout.repositories {
+            "\tat HEAD               "
+        } else {
+            "\tat HEAD"
+        });
+    }
     if layout.repositories {
         page.push_str("\trepositories");
-    }
-    if layout.commits {
-        page.push_str("\tat HEAD");
     }
     page.push_str("</div>\n");
 }
@@ -343,11 +348,20 @@ fn write_key(
         }
     }
     page.push_str(if key.public { "\tyes" } else { "\tno" });
+    if layout.commits {
+        let at_head = key.at_head_text(findings);
+        let _ = write!(page, "\t{}", esc(&at_head));
+        if layout.repositories {
+            // Padded to the widest value, so the repositories column stays aligned.
+            let width = "removed (date unknown)".len();
+            page.extend(std::iter::repeat_n(
+                ' ',
+                width.saturating_sub(at_head.chars().count()),
+            ));
+        }
+    }
     if layout.repositories {
         let _ = write!(page, "\t{}", esc(&key.repositories.join(", ")));
-    }
-    if layout.commits {
-        let _ = write!(page, "\t{}", esc(&key.at_head_text(findings)));
     }
     page.push_str("</summary>");
     if layout.rules {

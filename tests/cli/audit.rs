@@ -756,6 +756,57 @@ fn merging_two_repositories_reports_groups_a_shared_key_issue_12() {
 }
 
 #[test]
+fn html_repository_filter_in_headless_chromium_issue_12() {
+    let Some(browser) = chromium() else {
+        skip_without(
+            "chromium",
+            "apt-get install -y chromium",
+            "the browser test of the repository filter",
+        );
+        return;
+    };
+    let (web, api, _) = two_repositories(1211);
+    let out_dir = TestDir::new();
+    let page = out_dir.path().join("both.html");
+    let out = out_dir.run(&[
+        "history",
+        web.dir.path().to_str().expect("UTF-8"),
+        api.dir.path().to_str().expect("UTF-8"),
+        "--format",
+        "html",
+        "-o",
+        page.to_str().expect("UTF-8"),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let name = api
+        .dir
+        .path()
+        .canonicalize()
+        .expect("canonical")
+        .file_name()
+        .expect("name")
+        .to_string_lossy()
+        .into_owned();
+    let profile = out_dir.path().join("profile");
+    let url = format!("file://{}", page.display());
+    let dom = dump_dom(&browser, &profile, &url);
+    assert!(dom.contains("3 of 3 keys shown"), "{dom}");
+    // api holds the shared key and its own.
+    let dom = dump_dom(&browser, &profile, &format!("{url}#repository={name}"));
+    assert!(dom.contains("2 of 3 keys shown"), "{dom}");
+    let shown: Vec<&str> = key_tags(&dom)
+        .into_iter()
+        .filter(|t| !t.contains("hidden"))
+        .collect();
+    assert_eq!(shown.len(), 2, "{dom}");
+    // With several repositories, each place line names its repository.
+    assert!(
+        dom.contains(&format!("</summary>{name}: api.env:1 ")),
+        "{dom}"
+    );
+}
+
+#[test]
 fn merge_rejects_reports_of_another_schema_version() {
     let dir = TestDir::new();
     dir.write(
