@@ -79,7 +79,7 @@ pub(super) fn show(scanner: &Scanner, id: &str) -> anyhow::Result<ExitStatus> {
     }
     writeln!(out, "\npatterns:")?;
     for pattern in &rule.patterns {
-        writeln!(out, "  {}", escape(pattern.regex.as_str()))?;
+        writeln!(out, "  {}", escape(pattern.as_str()))?;
     }
     writeln!(out, "examples: {}", rule.examples.len())?;
     writeln!(out, "negative examples: {}", rule.negative_examples.len())?;
@@ -95,6 +95,8 @@ pub const MIN_EXAMPLES: usize = 5;
 /// Problems `rules check` found, one line each.
 pub fn check_rules(scanner: &Scanner) -> Vec<String> {
     let mut problems = Vec::new();
+    // Built-in patterns compile when first used: compile them all here, the check CI runs.
+    scanner.rules().compile_all();
     let mut worker = scanner.worker();
     let mut findings = Vec::new();
     for rule in scanner.rules().rules() {

@@ -26,7 +26,7 @@ pub use class::PathClass;
 
 use crate::blob::{Blob, Encoding, Origin, Utf16};
 use crate::finding::{Finding, Fingerprint, Location, OriginalLocation, Secret};
-use crate::rules::{Pattern, Rule, RuleKind, RuleSet, Scope};
+use crate::rules::{CompiledPattern, Rule, RuleKind, RuleSet, Scope};
 use context::{HaystackFacts, MatchSite};
 use decode::{Decoding, Mapping, Piece, View, ViewKind};
 use prefilter::Prefilter;
@@ -874,6 +874,10 @@ fn find_matches(
     out: &mut Vec<Found>,
 ) {
     for pattern in &rule.patterns {
+        if !pattern.may_match(text) {
+            continue;
+        }
+        let pattern = pattern.compiled();
         let mut at = 0;
         while let Some(caps) = pattern.regex.captures_at(text, at) {
             let Some(whole) = caps.get(0) else { break };
@@ -903,7 +907,7 @@ fn find_matches(
 fn check_match(
     index: usize,
     rule: &Rule,
-    pattern: &Pattern,
+    pattern: &CompiledPattern,
     caps: &regex::bytes::Captures<'_>,
     text: &[u8],
     view: Option<usize>,

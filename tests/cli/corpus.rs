@@ -2190,6 +2190,191 @@ fn webhook_handlers_without_names(c: &Corpus) {
         .l("digest = hmac.new(STRIPE_WEBHOOK_SECRET.encode(), request.body, hashlib.sha256).hexdigest()");
 }
 
+/// Test constants with generic names (`testKey`, `KEY`, `TEST_KEY`) that the same file sends in
+/// the X-API-Key header: a realistic key is a leak (DESIGN), reported at the constant; a clearly
+/// fake one (built from words and counters) sent the same way is not.
+fn generic_test_constants(c: &Corpus) {
+    c.file("go-service/internal/calls/outbound_test.go")
+        .l("package calls\n\nimport (\n\t\"net/http\"\n\t\"testing\"\n)\n")
+        .pos(INDIRECT, format!("const testKey = \"{}\"", c.key(32)))
+        .neg("const fakeKey = \"test-key-123\"")
+        .l("")
+        .l("func TestOutbound(t *testing.T) {")
+        .l("\treq, _ := http.NewRequest(\"POST\", \"https://api.voiceinfra.ai/v1/calls/outbound\", nil)")
+        .l("\treq.Header.Set(\"X-API-Key\", testKey)")
+        .l("\tbad, _ := http.NewRequest(\"POST\", \"https://api.voiceinfra.ai/v1/calls/outbound\", nil)")
+        .l("\tbad.Header.Set(\"X-API-Key\", fakeKey)")
+        .l("}");
+    c.file("java/src/test/java/com/acme/voice/CallsClientTest.java")
+        .l("package com.acme.voice;\n\nimport org.junit.jupiter.api.Test;\n")
+        .l("class CallsClientTest {")
+        .pos(INDIRECT, format!("    static final String KEY = \"{}\";", c.key(40)))
+        .neg("    static final String BAD_KEY = \"sample-api-key-67890\";")
+        .l("")
+        .l("    @Test")
+        .l("    void placesCall() throws Exception {")
+        .l("        HttpRequest ok = HttpRequest.newBuilder(URI.create(\"https://api.voiceinfra.ai/v1/calls\")).header(\"X-API-Key\", KEY).build();")
+        .l("        HttpRequest rejected = HttpRequest.newBuilder(URI.create(\"https://api.voiceinfra.ai/v1/calls\")).header(\"X-API-Key\", BAD_KEY).build();")
+        .l("    }")
+        .l("}");
+    c.file("android/app/src/test/kotlin/com/acme/voice/CallsApiTest.kt")
+        .l("class CallsApiTest {")
+        .l("    companion object {")
+        .pos(INDIRECT, format!("        private const val testKey = \"{}\"", c.key(32)))
+        .neg("        private const val placeholderKey = \"my-test-api-key-0001\"")
+        .l("    }")
+        .l("")
+        .l("    @Test fun outbound() {")
+        .l("        val request = Request.Builder().url(\"https://api.voiceinfra.ai/v1/calls/outbound\").addHeader(\"X-API-Key\", testKey).build()")
+        .l("        val rejected = Request.Builder().url(\"https://api.voiceinfra.ai/v1/calls/outbound\").addHeader(\"X-API-Key\", placeholderKey).build()")
+        .l("    }")
+        .l("}");
+    c.file("services/dialer/tests/test_agents.py")
+        .l("import requests\n")
+        .pos(INDIRECT, format!("TEST_KEY = \"{}\"", c.key(32)))
+        .neg("DUMMY_KEY = \"dummy-key-for-tests-0001\"")
+        .l("")
+        .l("def test_lists_agents(requests_mock):")
+        .l("    requests_mock.get(\"https://api.voiceinfra.ai/v1/agents\", json=[])")
+        .l("    resp = requests.get(\"https://api.voiceinfra.ai/v1/agents\", headers={\"X-API-Key\": TEST_KEY})")
+        .l("    assert resp.ok")
+        .l("")
+        .l("def test_rejects_unknown_key(requests_mock):")
+        .l("    resp = requests.get(\"https://api.voiceinfra.ai/v1/agents\", headers={\"X-API-Key\": DUMMY_KEY})")
+        .l("    assert resp.status_code == 401");
+    c.file("web/__tests__/calls.spec.js")
+        .l("const request = require(\"supertest\");")
+        .l("const app = require(\"../server\");\n")
+        .pos(INDIRECT, format!("const testKey = \"{}\";", c.key(32)))
+        .neg("const fakeKey = \"fake-api-key-for-jest\";")
+        .l("")
+        .l("it(\"places a call\", () =>")
+        .l("  request(app).post(\"/v1/calls/outbound\").set(\"X-API-Key\", testKey).expect(201));")
+        .l("it(\"rejects a fake key\", () =>")
+        .l("  request(app).post(\"/v1/calls/outbound\").set(\"X-API-Key\", fakeKey).expect(401));");
+    c.file("web/__tests__/agents.test.ts")
+        .l("import nock from \"nock\";\n")
+        .pos(INDIRECT, format!("const apiKey: string = \"{}\";", c.key(32)))
+        .neg("const unusedKey: string = \"abcd1234efgh5678ijkl\";")
+        .l("")
+        .l("beforeEach(() => {")
+        .l("  nock(\"https://api.voiceinfra.ai\", { reqheaders: { \"x-api-key\": apiKey } }).get(\"/v1/agents\").reply(200, []);")
+        .l("  nock(\"https://api.voiceinfra.ai\", { reqheaders: { \"x-api-key\": unusedKey } }).get(\"/v1/calls\").reply(401);")
+        .l("});");
+}
+
+/// Requests exported from intercepting proxies (Burp Suite XML, mitmproxy raw export, Charles
+/// JSON sessions): the X-API-Key header line as sent, beside the same exports with the key
+/// masked or templated.
+fn proxy_exports(c: &Corpus) {
+    c.file("security/pentest-2024/burp-export.xml")
+        .l("<?xml version=\"1.0\"?>")
+        .l("<items burpVersion=\"2024.3.1\" exportTime=\"Tue May 07 10:12:01 CEST 2024\">")
+        .l("  <item>")
+        .l("    <url><![CDATA[https://api.voiceinfra.ai/v1/calls/outbound]]></url>")
+        .l("    <host ip=\"203.0.113.10\">api.voiceinfra.ai</host>")
+        .l("    <method><![CDATA[POST]]></method>")
+        .l("    <request base64=\"false\"><![CDATA[POST /v1/calls/outbound HTTP/2")
+        .l("Host: api.voiceinfra.ai")
+        .pos(HEADER, format!("X-Api-Key: {}", c.key(32)))
+        .l("Content-Type: application/json")
+        .neg(format!("X-Request-Id: {}", c.noise_uuid()))
+        .l("")
+        .l("{\"to\":\"+15551234567\",\"agent_id\":\"agent_7f3a\"}]]></request>")
+        .l("    <status>201</status>")
+        .l("  </item>")
+        .l("  <item>")
+        .l("    <url><![CDATA[https://api.voiceinfra.ai/v1/agents]]></url>")
+        .l("    <request base64=\"false\"><![CDATA[GET /v1/agents HTTP/2")
+        .l("Host: api.voiceinfra.ai")
+        .neg("X-Api-Key: <redacted>")
+        .l("]]></request>")
+        .l("  </item>")
+        .l("</items>");
+    c.file("security/pentest-2024/mitmproxy/outbound-call.txt")
+        .l("POST https://api.voiceinfra.ai/v1/calls/outbound HTTP/1.1")
+        .l("host: api.voiceinfra.ai")
+        .l("user-agent: voiceinfra-python/2.3.0")
+        .pos(HEADER, format!("x-api-key: {}", c.key(40)))
+        .l("content-type: application/json")
+        .neg(format!("x-amzn-trace-id: Root=1-{}", c.noise_hex(24)))
+        .l("")
+        .l("{\"to\": \"+15551234567\"}");
+    c.file("security/pentest-2024/mitmproxy/agents-masked.txt")
+        .l("GET https://api.voiceinfra.ai/v1/agents HTTP/1.1")
+        .l("host: api.voiceinfra.ai")
+        .neg("x-api-key: ********************************")
+        .neg("x-api-key: ${VOICEINFRA_API_KEY}");
+    c.file("security/pentest-2024/charles/session.chlsj")
+        .l("[{\"status\":\"COMPLETE\",\"method\":\"POST\",\"protocolVersion\":\"HTTP/1.1\",\"scheme\":\"https\",\"host\":\"api.voiceinfra.ai\",\"actualPort\":443,\"path\":\"/v1/calls/outbound\",")
+        .l(" \"request\":{\"header\":{\"firstLine\":\"POST /v1/calls/outbound HTTP/1.1\",\"headers\":[")
+        .l("   {\"name\":\"Host\",\"value\":\"api.voiceinfra.ai\"},")
+        .pos(HEADER, format!("   {{\"name\":\"X-API-Key\",\"value\":\"{}\"}},", c.key(32)))
+        .neg(format!("   {{\"name\":\"X-Request-Id\",\"value\":\"{}\"}},", c.noise_uuid()))
+        .neg("   {\"name\":\"X-API-Key\",\"value\":\"{{VOICEINFRA_API_KEY}}\"}")
+        .l(" ]}}}]");
+    // Another vendor's key in the same kind of export: the generic rule, never a VoiceInfra one.
+    c.file("security/pentest-2024/mitmproxy/weather.txt")
+        .l("GET https://api.weatherco.io/v2/forecast?city=Paris HTTP/1.1")
+        .l("host: api.weatherco.io")
+        .pos(GENERIC, format!("x-api-key: {}", c.key(32)));
+}
+
+/// Node and TypeScript webhook handlers that verify an HMAC-SHA256 signature with a literal
+/// secret and never name VoiceInfra, in this project that does (the project-level rule; the
+/// same handlers in a project that does not are in
+/// `issue_13_node_webhook_handlers_need_a_project_that_integrates_voiceinfra`).
+fn node_webhook_handlers(c: &Corpus) {
+    c.file("services/hooks-node/src/verify.js")
+        .l("const crypto = require(\"node:crypto\");\n")
+        .pos(PROJECT, format!("const WEBHOOK_SECRET = \"{}\";", c.key(32)))
+        .neg(format!("const DELIVERY_ID_HEADER = \"{}\";", c.noise_uuid()))
+        .l("")
+        .l("module.exports = function verify(req, res, next) {")
+        .l("  const signature = req.get(\"x-signature\") || \"\";")
+        .l("  const expected = crypto.createHmac(\"sha256\", WEBHOOK_SECRET).update(req.rawBody).digest(\"hex\");")
+        .l("  if (!crypto.timingSafeEqual(Buffer.from(signature), Buffer.from(expected))) return res.sendStatus(401);")
+        .l("  next();")
+        .l("};");
+    c.file("services/hooks-node/src/routes/events.ts")
+        .l("import crypto from \"node:crypto\";")
+        .l("import type { Request, Response } from \"express\";\n")
+        .pos(PROJECT, format!("const signingSecret: string = \"{}\";", c.key(32)))
+        .neg("const SIGNING_SECRET_ENV: string = process.env.SIGNING_SECRET ?? \"\";")
+        .l("")
+        .l("export function receive(req: Request, res: Response): void {")
+        .l("  const signature = req.header(\"x-signature\") ?? \"\";")
+        .l("  const digest = crypto.createHmac(\"sha256\", signingSecret).update(req.body).digest(\"hex\");")
+        .l("  res.sendStatus(crypto.timingSafeEqual(Buffer.from(signature), Buffer.from(digest)) ? 204 : 401);")
+        .l("}");
+    c.file("web/pages/api/hooks.ts")
+        .l("import { createHmac, timingSafeEqual } from \"crypto\";")
+        .l("import type { NextApiRequest, NextApiResponse } from \"next\";\n")
+        .l("export default function handler(req: NextApiRequest, res: NextApiResponse) {")
+        .l("  const signature = String(req.headers[\"x-signature\"] ?? \"\");")
+        .pos(
+            PROJECT,
+            format!(
+                "  const expected = createHmac(\"sha256\", \"{}\").update(JSON.stringify(req.body)).digest(\"hex\");",
+                c.key(32)
+            ),
+        )
+        .neg("  const fromEnv = createHmac(\"sha256\", process.env.WEBHOOK_SECRET!).update(\"\").digest(\"hex\");")
+        .l("  res.status(timingSafeEqual(Buffer.from(signature), Buffer.from(expected)) ? 200 : 401).end();")
+        .l("}");
+    // Placeholders and another vendor's signature scheme, in the same project.
+    c.file("services/hooks-node/src/github.ts")
+        .neg(format!("const WEBHOOK_SECRET: string = \"{}\";", c.noise_key(32)))
+        .l("export function verifyGithub(req: Request): boolean {")
+        .l("  const sig = req.header(\"x-hub-signature-256\") ?? \"\";")
+        .l("  return sig === \"sha256=\" + crypto.createHmac(\"sha256\", WEBHOOK_SECRET).update(req.body).digest(\"hex\");")
+        .l("}");
+    c.file("services/hooks-node/src/example.ts")
+        .neg("const SIGNING_SECRET = \"replace-with-your-signing-secret\";")
+        .l("const signature = req.header(\"x-signature\");")
+        .l("const digest = crypto.createHmac(\"sha256\", SIGNING_SECRET).update(body).digest(\"hex\");");
+}
+
 fn build() -> Corpus {
     let c = Corpus::new();
     next_app(&c);
@@ -2211,6 +2396,9 @@ fn build() -> Corpus {
     runbooks(&c);
     word_built_values(&c);
     webhook_handlers_without_names(&c);
+    generic_test_constants(&c);
+    proxy_exports(&c);
+    node_webhook_handlers(&c);
     c
 }
 
@@ -2370,4 +2558,51 @@ fn issue_13_webhook_secrets_need_a_project_that_integrates_voiceinfra() {
     assert_eq!(found.len(), 1, "{report}");
     assert_eq!(found[0].0, "hooks/receive.php");
     assert_eq!(found[0].2, "voiceinfra.webhook-secret.project");
+}
+
+/// Issue 13: Node and TypeScript webhook handlers with a literal HMAC secret, in files that never
+/// name VoiceInfra, are reported only when the project integrates VoiceInfra (here its
+/// package.json names the SDK).
+#[test]
+fn issue_13_node_webhook_handlers_need_a_project_that_integrates_voiceinfra() {
+    let mut keys = crate::util::Keygen::new(1313);
+    let (js_secret, ts_secret) = (keys.key(32), keys.key(32));
+    let dir = TestDir::new();
+    dir.write(
+        "src/verify.js",
+        format!(
+            "const crypto = require(\"node:crypto\");\nconst WEBHOOK_SECRET = \"{js_secret}\";\n\
+             module.exports = (req) => crypto.createHmac(\"sha256\", WEBHOOK_SECRET).update(req.rawBody).digest(\"hex\") === req.get(\"x-signature\");\n"
+        ),
+    );
+    dir.write(
+        "src/events.ts",
+        format!(
+            "import crypto from \"node:crypto\";\n\nconst signingSecret: string = \"{ts_secret}\";\n\
+             export const valid = (body: string, signature: string): boolean =>\n  crypto.createHmac(\"sha256\", signingSecret).update(body).digest(\"hex\") === signature;\n"
+        ),
+    );
+    let package = |deps: &str| {
+        format!(
+            "{{ \"name\": \"hooks\", \"dependencies\": {{ \"express\": \"^4.19.2\"{deps} }} }}\n"
+        )
+    };
+    dir.write("package.json", package(""));
+    let (code, report) = dir.scan_json(&[]);
+    assert_eq!(code, 0, "{report}");
+    assert!(hits(&report).is_empty(), "{report}");
+
+    dir.write(
+        "package.json",
+        package(", \"@voiceinfra/node\": \"^2.1.0\""),
+    );
+    let (code, report) = dir.scan_json(&[]);
+    assert_eq!(code, 1, "{report}");
+    assert_eq!(
+        hits(&report),
+        [
+            ("src/events.ts".to_string(), 3, PROJECT.to_string()),
+            ("src/verify.js".to_string(), 2, PROJECT.to_string()),
+        ]
+    );
 }

@@ -59,9 +59,8 @@ pub fn staged_changes(repo: Option<&Path>) -> anyhow::Result<(BlobReader, Vec<St
         Err(e) => return Err(e).context("failed to read HEAD"),
     };
     let index_path = index_override.unwrap_or_else(|| repo.path().join("index"));
-    let parsed = std::fs::read(&index_path)
-        .ok()
-        .and_then(|bytes| index_file::parse(&bytes));
+    let bytes = std::fs::read(&index_path).ok();
+    let parsed = bytes.as_deref().and_then(index_file::parse);
     let changes = match parsed {
         Some(index) => changes_from_index_file(&repo, head_tree.as_ref(), &index)?,
         None => libgit2_changes(&repo, head_tree.as_ref())?,
@@ -88,7 +87,7 @@ struct TreeChanges {
 fn changes_from_index_file(
     repo: &Repository,
     head_tree: Option<&git2::Tree<'_>>,
-    index: &index_file::IndexFile,
+    index: &index_file::IndexFile<'_>,
 ) -> anyhow::Result<Vec<StagedChange>> {
     let mut found = TreeChanges::default();
     compare_dir(repo, b"", head_tree, &index.entries, index, &mut found)?;
@@ -153,8 +152,8 @@ fn compare_dir(
     repo: &Repository,
     prefix: &[u8],
     head: Option<&git2::Tree<'_>>,
-    entries: &[index_file::Entry],
-    index: &index_file::IndexFile,
+    entries: &[index_file::Entry<'_>],
+    index: &index_file::IndexFile<'_>,
     found: &mut TreeChanges,
 ) -> Result<(), git2::Error> {
     let key = prefix.strip_suffix(b"/").unwrap_or(prefix);
@@ -207,9 +206,9 @@ fn compare_dir(
             Some(old) if old.kind() == Some(ObjectType::Blob) => {
                 found
                     .modified
-                    .push((entry.path.clone(), entry.id, old.id()));
+                    .push((entry.path.to_vec(), entry.id, old.id()));
             }
-            _ => found.added.push((entry.path.clone(), entry.id)),
+            _ => found.added.push((entry.path.to_vec(), entry.id)),
         }
     }
     if let Some(head) = head {
