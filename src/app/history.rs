@@ -302,7 +302,11 @@ fn scan_jobs(
         // An archive blob's members are scanned instead (issue 14).
         let mut num = ArchiveStats::default();
         let opened = archives.as_ref().is_some_and(|limits| {
-            archive::expand(&blob, limits, &mut num, &mut |m| worker.scan(m, &mut found))
+            archive::expand(&blob, limits, &mut num, &mut |member, siblings| {
+                worker.scan_with_maps(member, &mut found, &|origin, reference| {
+                    siblings.source_map(origin, reference)
+                })
+            })
         });
         if !opened {
             worker.scan(&blob, &mut found);
