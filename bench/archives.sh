@@ -5,7 +5,8 @@
 #   2. a zip of 300 members of 1 MiB of zeros (each under the ratio floor: all inflated);
 #   3. a tree of real text (Python's standard library, ~40 MB) as a folder, a .zip and a .tgz:
 #      files/s, MB/s and peak memory of the archive against the folder;
-#   4. `viscan site` on a loopback site (python3 -m http.server on 127.0.0.1) of 400 scripts.
+#   4. `viscan site` on a loopback site (python3 -m http.server on 127.0.0.1) of 400 scripts,
+#      at the default concurrency (4) and one request at a time.
 # Each case runs once to warm the cache, then once under /usr/bin/time; the table gives wall
 # seconds and peak RSS. Exits 0 even when a number is poor; non-zero only when nothing ran.
 #
@@ -91,3 +92,4 @@ server=$!
 trap 'kill "$server" 2>/dev/null || true' EXIT
 sleep 1
 measure "site, 400 scripts ($(du -sm site | cut -f1) MB)" site "http://127.0.0.1:$port/"
+measure "  same, --concurrency 1" site --concurrency 1 "http://127.0.0.1:$port/"
