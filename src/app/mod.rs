@@ -627,15 +627,18 @@ fn run_scan(ctx: &Run<'_>, scan: &ScanSettings) -> anyhow::Result<ExitStatus> {
         .iter()
         .filter_map(|p| p.canonicalize().ok())
         .collect();
-    let skip = |root: &Path, path: &Path, is_dir: bool| {
+    // Paths the allowlist and our own files exclude.
+    let excluded = |root: &Path, path: &Path, is_dir: bool| {
         let relative = path.strip_prefix(root).unwrap_or(path);
-        if ctx.allow.skips_path(relative, is_dir)
+        ctx.allow.skips_path(relative, is_dir)
             || (!is_dir
                 && own_files.iter().any(|own| {
                     own.file_name() == path.file_name()
                         && path.canonicalize().ok().as_ref() == Some(own)
                 }))
-        {
+    };
+    let skip = |root: &Path, path: &Path, is_dir: bool| {
+        if excluded(root, path, is_dir) {
             return true;
         }
         if !scan.archives {
@@ -735,6 +738,10 @@ fn run_scan(ctx: &Run<'_>, scan: &ScanSettings) -> anyhow::Result<ExitStatus> {
             },
         );
         num_files += 1;
+        let rest: Vec<PathBuf> = rest
+            .into_iter()
+            .filter(|path| !excluded(&root, path, false))
+            .collect();
         if rest.is_empty() {
             continue;
         }

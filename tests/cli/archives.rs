@@ -653,6 +653,18 @@ fn a_gzipped_docker_save_tarball_is_read_as_an_image() {
         [("widget.tar.gz!c0ffee.json!Env".to_string(), false)],
         "read as an image (its config's Env), not as a tar of tars"
     );
+    // Named like an image's first entry but no image: its members, each once.
+    let key = Keygen::new(1424).key(40);
+    dir.write(
+        "widget.tar.gz",
+        gzip(&tar_of(&[("blobs/app.js", bundle(&key).0.as_bytes())])),
+    );
+    let (code, report) = dir.scan_json(&[]);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(
+        marked_paths(&report),
+        [("widget.tar.gz!blobs/app.js".to_string(), false)]
+    );
 }
 
 /// Writes an OCI image layout folder at `at` in `dir`.
@@ -702,6 +714,19 @@ fn an_oci_layout_folder_is_read_as_an_image_once() {
     // Named on the command line, the layout is read the same way.
     let (_, report) = dir.scan_json(&["build/image"]);
     assert_eq!(marked_paths(&report), expected, "{report:#}");
+    // An ignore entry for a file of the layout still holds.
+    dir.write(".viscanignore", "build/image/blobs/sha256/ff\n");
+    let (_, report) = dir.scan_json(&[]);
+    assert_eq!(
+        marked_paths(&report),
+        [
+            expected[0].clone(),
+            expected[2].clone(),
+            expected[3].clone()
+        ],
+        "{report:#}"
+    );
+    std::fs::remove_file(dir.path().join(".viscanignore")).expect("remove");
     // --no-archives: its files as files (the gzipped layers unopened, the config as JSON).
     let (_, report) = dir.scan_json(&["--no-archives"]);
     assert!(

@@ -219,11 +219,14 @@ impl Walk<'_, '_> {
         if image::first_entry_looks_like_image(flate2::read::MultiGzDecoder::new(bytes)) {
             let reader = flate2::read::MultiGzDecoder::new(bytes);
             match self.read_member(reader, bytes.len() as u64, false) {
-                Ok(tar) if image::is_image(&tar) => {
+                Ok(tar) => {
                     self.total += tar.len() as u64;
-                    return image::expand(self, &tar, origin, level.depth);
+                    if image::is_image(&tar) {
+                        return image::expand(self, &tar, origin, level.depth);
+                    }
+                    // Not an image after all: its members from memory, not inflated twice.
+                    return tar::expand(self, &tar[..], None, origin, level);
                 }
-                Ok(_) => {}
                 Err(refusal) => {
                     let shown = origin.quoted_path();
                     match refusal {
