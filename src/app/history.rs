@@ -303,9 +303,7 @@ fn scan_jobs(
         let mut num = ArchiveStats::default();
         let opened = archives.as_ref().is_some_and(|limits| {
             archive::expand(&blob, limits, &mut num, &mut |member, siblings| {
-                worker.scan_with_maps(member, &mut found, &|origin, reference| {
-                    siblings.source_map(origin, reference)
-                })
+                super::scan_member(&mut worker, member, siblings, &mut found)
             })
         });
         if !opened {

@@ -553,6 +553,18 @@ impl Drop for ArchiveTally<'_> {
     }
 }
 
+/// Scans an archive member, its source map looked up among the members of its archive.
+fn scan_member(
+    worker: &mut Worker<'_>,
+    member: &Blob,
+    siblings: &archive::Siblings<'_>,
+    out: &mut Vec<Finding>,
+) {
+    worker.scan_with_maps(member, out, &|origin, reference| {
+        siblings.source_map(origin, reference)
+    });
+}
+
 /// Records an OCI layout folder met by the walk (see [`run_scan`]).
 fn note_layout(
     layouts: &Mutex<Vec<(PathBuf, PathBuf)>>,
@@ -690,9 +702,7 @@ fn run_scan(ctx: &Run<'_>, scan: &ScanSettings) -> anyhow::Result<ExitStatus> {
             } = &mut state;
             let opened = archive_limits.as_ref().is_some_and(|limits| {
                 archive::expand(blob, limits, &mut stats.stats, &mut |member, siblings| {
-                    worker.scan_with_maps(member, findings, &|origin, reference| {
-                        siblings.source_map(origin, reference)
-                    })
+                    scan_member(worker, member, siblings, findings)
                 })
             });
             if !opened {
@@ -731,11 +741,7 @@ fn run_scan(ctx: &Run<'_>, scan: &ScanSettings) -> anyhow::Result<ExitStatus> {
             &root,
             limits,
             &mut tally.stats,
-            &mut |member, siblings| {
-                worker.scan_with_maps(member, findings, &|origin, reference| {
-                    siblings.source_map(origin, reference)
-                })
-            },
+            &mut |member, siblings| scan_member(worker, member, siblings, findings),
         );
         num_files += 1;
         let rest: Vec<PathBuf> = rest
