@@ -662,3 +662,36 @@ fn the_request_limit_is_exact_under_concurrency() {
         "{err}"
     );
 }
+
+#[test]
+fn the_byte_limit_is_exact_under_concurrency() {
+    let main = Server::start("127.0.0.1");
+    let scripts: String = (0..8)
+        .map(|i| format!("<script src=\"/big-{i}.js\"></script>"))
+        .collect();
+    let page = format!("<html><head>{scripts}</head></html>");
+    main.body("/", page.clone());
+    for i in 0..8 {
+        // 300 KB each, answered together: four bodies at once race for the budget.
+        let body = format!("/*{}*/\n", "a".repeat(300_000));
+        main.route(
+            &format!("/big-{i}.js"),
+            Reply::Slow(Duration::from_millis(200), body.into_bytes()),
+        );
+    }
+    let (code, report, err) = site(&["--concurrency", "4", "--max-bytes", "1M", &main.url("/")]);
+    assert_eq!(code, 2, "{err}");
+    let kept = report["summary"]["bytes"].as_u64().expect("bytes");
+    assert!(kept <= 1 << 20, "{kept}");
+    // Only whole bodies are kept: the page and two or three scripts (three fit; which bodies
+    // lose the race for the last bytes depends on timing, and two may fail at once).
+    let scripts = (kept - page.len() as u64) / 300_005;
+    assert_eq!(kept, page.len() as u64 + scripts * 300_005, "{report:#}");
+    assert!((2..=3).contains(&scripts), "{report:#}");
+    assert_eq!(
+        err.matches("--max-bytes 1048576 reached; the crawl is incomplete")
+            .count(),
+        1,
+        "{err}"
+    );
+}
