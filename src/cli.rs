@@ -352,6 +352,14 @@ struct SiteArgs {
     /// Skip responses larger than this (with an error) [default: the config's, else 100M].
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     max_file_size: Option<u64>,
+    /// Make up to N requests at once (1 to 32).
+    #[arg(long, value_name = "N", default_value_t = SiteOptions::DEFAULT_CONCURRENCY as u32,
+          value_parser = clap::value_parser!(u32).range(1..=SiteOptions::MAX_CONCURRENCY as i64))]
+    concurrency: u32,
+    /// Do not ask for build manifests nothing links (asset-manifest.json, .vite/manifest.json,
+    /// manifest.json beside each start page and at the site root).
+    #[arg(long)]
+    no_guess_manifests: bool,
     #[command(flatten)]
     filters: FilterArgs,
     #[command(flatten)]
@@ -543,6 +551,8 @@ fn site_settings(args: SiteArgs) -> anyhow::Result<Settings> {
                 max_bytes: args.max_bytes.unwrap_or(SiteOptions::DEFAULT_MAX_BYTES),
                 max_response: args.max_file_size.unwrap_or(0),
                 timeout: std::time::Duration::from_secs(args.timeout),
+                concurrency: args.concurrency as usize,
+                guess_manifests: !args.no_guess_manifests,
             },
             max_file_size: args.max_file_size,
         }),

@@ -29,7 +29,11 @@ fuzz_target!(|data: &[u8]| {
     let mut stats = ArchiveStats::default();
     let mut total = 0u64;
     let mut num_members = 0u64;
-    archive::expand(&blob, &limits, &mut stats, &mut |member| {
+    archive::expand(&blob, &limits, &mut stats, &mut |member, siblings| {
+        // A map lookup among the siblings stays within the archive and its limits.
+        if let Some(map) = siblings.source_map(&member.origin, "a.js.map") {
+            assert!(map.len() as u64 <= limits.max_member_size);
+        }
         // Every member keeps the outer file and names its chain; no member passes the limits.
         assert_eq!(member.origin.path, blob.origin.path);
         assert!(!member.origin.members.is_empty());

@@ -1,5 +1,6 @@
 //! The crawler's readers (`source::site`): link discovery in HTML (the tokenizer) and in
-//! scripts (imports, chunk paths, source-map comments), and URL resolution of every link
+//! scripts (imports, chunk paths, webpack runtime chunk maps, source-map comments) and JSON
+//! build manifests, and URL resolution of every link
 //! found against a base URL made from the input's first line.
 
 #![no_main]
@@ -22,6 +23,7 @@ fuzz_target!(|data: &[u8]| {
     for link in links::of_html(body)
         .into_iter()
         .chain(links::of_script(body))
+        .chain(links::of_manifest(body).unwrap_or_default())
     {
         assert!(!link.reference.is_empty());
         if let Some(url) = base.join(&link.reference) {

@@ -303,7 +303,9 @@ fn scan_jobs(
         // An archive blob's members are scanned instead (issue 14).
         let mut num = ArchiveStats::default();
         let opened = archives.as_ref().is_some_and(|limits| {
-            archive::expand(&blob, limits, &mut num, &mut |m| worker.scan(m, &mut found))
+            archive::expand(&blob, limits, &mut num, &mut |member, siblings| {
+                super::scan_member(&mut worker, member, siblings, &mut found)
+            })
         });
         if !opened {
             worker.scan(&blob, &mut found);

@@ -22,6 +22,7 @@ use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use anyhow::Context;
@@ -557,6 +558,31 @@ impl Drop for ArchiveTally<'_> {
     }
 }
 
+/// Scans an archive member, its source map looked up among the members of its archive.
+fn scan_member(
+    worker: &mut Worker<'_>,
+    member: &Blob,
+    siblings: &archive::Siblings<'_>,
+    out: &mut Vec<Finding>,
+) {
+    worker.scan_with_maps(member, out, &|origin, reference| {
+        siblings.source_map(origin, reference)
+    });
+}
+
+/// Records an OCI layout folder met by the walk (see [`run_scan`]).
+fn note_layout(
+    layouts: &Mutex<Vec<(PathBuf, PathBuf)>>,
+    any: &AtomicBool,
+    dir: &Path,
+    root: &Path,
+) {
+    if let Ok(mut layouts) = layouts.lock() {
+        layouts.push((dir.to_path_buf(), root.to_path_buf()));
+        any.store(true, Ordering::Relaxed);
+    }
+}
+
 fn run_scan(ctx: &Run<'_>, scan: &ScanSettings) -> anyhow::Result<ExitStatus> {
     let scanner = &ctx.scanner;
     let read_stdin = scan.paths.iter().any(|p| p == Path::new("-"));
@@ -578,6 +604,20 @@ fn run_scan(ctx: &Run<'_>, scan: &ScanSettings) -> anyhow::Result<ExitStatus> {
         })
         .collect();
 
+    // OCI image layout folders are read as images after the walk, not file by file (their
+    // blobs are layers, configs and manifests: issue 14); a root can be one too.
+    let layouts: Mutex<Vec<(PathBuf, PathBuf)>> = Mutex::new(Vec::new());
+    let any_layout = AtomicBool::new(false);
+    let roots: Vec<PathBuf> = roots
+        .into_iter()
+        .filter(|root| {
+            let layout = scan.archives && root.is_dir() && archive::is_oci_dir(root);
+            if layout {
+                note_layout(&layouts, &any_layout, root, root);
+            }
+            !layout
+        })
+        .collect();
     let sink = Mutex::new(Collected::default());
     // Inside a git work tree, what git tracks is scanned even where `.gitignore` matches it.
     let tracked = if scan.no_ignore {
@@ -604,7 +644,8 @@ fn run_scan(ctx: &Run<'_>, scan: &ScanSettings) -> anyhow::Result<ExitStatus> {
         .iter()
         .filter_map(|p| p.canonicalize().ok())
         .collect();
-    let skip = |root: &Path, path: &Path, is_dir: bool| {
+    // Paths the allowlist and our own files exclude.
+    let excluded = |root: &Path, path: &Path, is_dir: bool| {
         let relative = path.strip_prefix(root).unwrap_or(path);
         ctx.allow.skips_path(relative, is_dir)
             || (!is_dir
@@ -612,6 +653,24 @@ fn run_scan(ctx: &Run<'_>, scan: &ScanSettings) -> anyhow::Result<ExitStatus> {
                     own.file_name() == path.file_name()
                         && path.canonicalize().ok().as_ref() == Some(own)
                 }))
+    };
+    let skip = |root: &Path, path: &Path, is_dir: bool| {
+        if excluded(root, path, is_dir) {
+            return true;
+        }
+        if !scan.archives {
+            return false;
+        }
+        if is_dir && archive::is_oci_dir(path) {
+            note_layout(&layouts, &any_layout, path, root);
+            return true;
+        }
+        // A tracked file the walk did not meet may sit in a layout read as an image.
+        !is_dir
+            && any_layout.load(Ordering::Relaxed)
+            && layouts
+                .lock()
+                .is_ok_and(|l| l.iter().any(|(dir, _)| path.starts_with(dir)))
     };
     // A bundle's source map sits beside it: read it to say which original file holds a key.
     let max_map_size = ctx.max_file_size;
@@ -631,7 +690,7 @@ fn run_scan(ctx: &Run<'_>, scan: &ScanSettings) -> anyhow::Result<ExitStatus> {
         ctx.output.quiet,
         "{spinner} {human_pos} files scanned [{elapsed}]",
     );
-    let fs_report = fs_source::walk(&options, &skip, || {
+    let make_visitor = || {
         let mut state = ThreadScan {
             worker: scanner.worker().with_map_loader(&map_loader),
             findings: Vec::new(),
@@ -647,8 +706,8 @@ fn run_scan(ctx: &Run<'_>, scan: &ScanSettings) -> anyhow::Result<ExitStatus> {
                 worker, findings, ..
             } = &mut state;
             let opened = archive_limits.as_ref().is_some_and(|limits| {
-                archive::expand(blob, limits, &mut stats.stats, &mut |member| {
-                    worker.scan(member, findings)
+                archive::expand(blob, limits, &mut stats.stats, &mut |member, siblings| {
+                    scan_member(worker, member, siblings, findings)
                 })
             });
             if !opened {
@@ -658,7 +717,54 @@ fn run_scan(ctx: &Run<'_>, scan: &ScanSettings) -> anyhow::Result<ExitStatus> {
                 bar.inc(1);
             }
         }
-    });
+    };
+    let fs_report = fs_source::walk(&options, &skip, make_visitor);
+    let mut num_files = fs_report.num_files;
+    let mut num_skipped_large = fs_report.num_skipped_large;
+    // Each OCI layout folder as an image, then its files that no image names as files.
+    let mut layouts = std::mem::take(&mut *layouts.lock().unwrap_or_else(|e| e.into_inner()));
+    layouts.sort();
+    layouts.dedup();
+    for (dir, root) in layouts {
+        let Some(limits) = archive_limits.as_ref() else {
+            break;
+        };
+        let mut state = ThreadScan {
+            worker: scanner.worker().with_map_loader(&map_loader),
+            findings: Vec::new(),
+            sink: &sink,
+        };
+        let mut tally = ArchiveTally {
+            stats: ArchiveStats::default(),
+            sink: &archive_stats,
+        };
+        let ThreadScan {
+            worker, findings, ..
+        } = &mut state;
+        let rest = archive::expand_oci_dir(
+            &dir,
+            &root,
+            limits,
+            &mut tally.stats,
+            &mut |member, siblings| scan_member(worker, member, siblings, findings),
+        );
+        num_files += 1;
+        let rest: Vec<PathBuf> = rest
+            .into_iter()
+            .filter(|path| !excluded(&root, path, false))
+            .collect();
+        if rest.is_empty() {
+            continue;
+        }
+        let options = FsOptions {
+            roots: rest,
+            tracked: Vec::new(),
+            ..options.clone()
+        };
+        let report = fs_source::walk(&options, &skip, make_visitor);
+        num_files += report.num_files;
+        num_skipped_large += report.num_skipped_large;
+    }
     if let Some(bar) = &progress {
         bar.finish_and_clear();
     }
@@ -670,8 +776,6 @@ fn run_scan(ctx: &Run<'_>, scan: &ScanSettings) -> anyhow::Result<ExitStatus> {
             archive_stats.num_members
         );
     }
-    let mut num_files = fs_report.num_files;
-    let mut num_skipped_large = fs_report.num_skipped_large;
     if read_stdin {
         match stdin::read(ctx.max_file_size) {
             Ok(None) => {

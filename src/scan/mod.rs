@@ -39,6 +39,10 @@ use text::LineIndex;
 /// neighbours (a directory walk).
 pub type MapLoader = dyn Fn(&Origin, &str) -> Option<Vec<u8>> + Send + Sync;
 
+/// A [`MapLoader`] for one blob only (an archive member's siblings), not shared between
+/// threads.
+pub type MapLookup<'a> = dyn Fn(&Origin, &str) -> Option<Vec<u8>> + 'a;
+
 /// Compiled rules plus the prefilter; build once, share as `&Scanner`.
 #[derive(Debug)]
 pub struct Scanner {
@@ -245,6 +249,16 @@ impl<'s> Worker<'s> {
 impl Worker<'_> {
     /// Scans one blob and appends its findings to `out`.
     pub fn scan(&mut self, blob: &Blob, out: &mut Vec<Finding>) {
+        self.scan_blob(blob, out, None);
+    }
+
+    /// [`Worker::scan`] with `maps` as this blob's map loader (instead of the worker's own):
+    /// an archive member finds its map among the other members of its archive.
+    pub fn scan_with_maps(&mut self, blob: &Blob, out: &mut Vec<Finding>, maps: &MapLookup<'_>) {
+        self.scan_blob(blob, out, Some(maps));
+    }
+
+    fn scan_blob(&mut self, blob: &Blob, out: &mut Vec<Finding>, maps: Option<&MapLookup<'_>>) {
         self.stats.num_blobs += 1;
         self.stats.num_bytes += blob.bytes.len() as u64;
         let mut decoded = std::mem::take(&mut self.decoded);
@@ -287,7 +301,7 @@ impl Worker<'_> {
             }
         };
         let first_new = out.len();
-        self.scan_text(blob, text, utf16, out);
+        self.scan_text(blob, text, utf16, out, maps);
         if encoding == Encoding::Binary {
             for finding in &mut out[first_new..] {
                 finding.binary = true;
@@ -302,6 +316,7 @@ impl Worker<'_> {
         text: &[u8],
         utf16: Option<Utf16>,
         out: &mut Vec<Finding>,
+        maps: Option<&MapLookup<'_>>,
     ) {
         let any_rule =
             self.scanner
@@ -317,7 +332,7 @@ impl Worker<'_> {
         // names no VoiceInfra keyword (the decoded names are the context).
         if any_rule || self.is_k8s_secret(blob, text) {
             self.stats.num_blobs_matched_keywords += 1;
-            self.find_all(blob, text, utf16, out);
+            self.find_all(blob, text, utf16, out, maps);
         }
         if has_markers {
             self.note_unused_markers(blob, text, &out[first_new..]);
@@ -342,7 +357,14 @@ impl Worker<'_> {
         self.line_starts = index.into_storage();
     }
 
-    fn find_all(&mut self, blob: &Blob, text: &[u8], utf16: Option<Utf16>, out: &mut Vec<Finding>) {
+    fn find_all(
+        &mut self,
+        blob: &Blob,
+        text: &[u8],
+        utf16: Option<Utf16>,
+        out: &mut Vec<Finding>,
+        maps: Option<&MapLookup<'_>>,
+    ) {
         let rules = self.scanner.rules.rules();
         let within_root = blob.origin.display_within_root();
         let path = within_root.as_str();
@@ -405,7 +427,7 @@ impl Worker<'_> {
         // Where minified code came from, when its source map is inline or beside it.
         let loaded_map = match (&source_map, &inline_map) {
             (None, None) if in_bundle && self.matches.iter().any(|m| m.original.is_none()) => {
-                self.load_map(blob, text)
+                self.load_map(blob, text, maps)
             }
             _ => None,
         };
@@ -642,12 +664,24 @@ impl Worker<'_> {
         Some((index, map))
     }
 
-    /// The source map beside a bundle, read through the map loader, if it has one.
-    fn load_map(&self, blob: &Blob, text: &[u8]) -> Option<(Vec<u8>, SourceMap)> {
-        let loader = self.map_loader?;
+    /// The source map beside a bundle, read through `maps` or else the worker's map loader.
+    fn load_map(
+        &self,
+        blob: &Blob,
+        text: &[u8],
+        maps: Option<&MapLookup<'_>>,
+    ) -> Option<(Vec<u8>, SourceMap)> {
+        let loader: &MapLookup<'_> = match maps {
+            Some(maps) => maps,
+            None => self.map_loader?,
+        };
         let reference = match sourcemap::mapping_url(text) {
             Some((a, b)) => String::from_utf8_lossy(&text[a..b]).into_owned(),
-            None => format!("{}.map", blob.origin.path.file_name()?.to_string_lossy()),
+            // An archive member's own name, not the archive's.
+            None => match blob.origin.members.last() {
+                Some(member) => format!("{}.map", member.rsplit('/').next().unwrap_or(member)),
+                None => format!("{}.map", blob.origin.path.file_name()?.to_string_lossy()),
+            },
         };
         let bytes = loader(&blob.origin, &reference)?;
         let map = sourcemap::parse(&bytes)?;

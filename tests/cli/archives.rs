@@ -483,3 +483,256 @@ fn history_opens_archive_blobs_and_keeps_the_chain_on_every_introduction() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(!String::from_utf8_lossy(&out.stdout).contains(&key));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Source maps inside archives, gzipped images and OCI layout folders.
+
+#[test]
+fn a_bundle_in_an_archive_finds_its_map_among_its_siblings() {
+    use crate::bundles::{mapped_project, position};
+    let p = mapped_project(1420);
+    let bundle = format!(
+        "{}\n//# sourceMappingURL=index-1f3a9c2e.js.map\n",
+        p.bundle_line
+    );
+    let (orig_line, orig_col) = position(&p.client, &p.key);
+    // The map comes after its bundle in the tar stream, and in a folder of its own in the zip.
+    let tgz = gzip(&tar_of(&[
+        ("package/dist/index-1f3a9c2e.js", bundle.as_bytes()),
+        ("package/dist/index-1f3a9c2e.js.map", p.map.as_bytes()),
+    ]));
+    let zip_bundle = bundle.replace(
+        "sourceMappingURL=index-1f3a9c2e.js.map",
+        "sourceMappingURL=../maps/index-1f3a9c2e.js.map",
+    );
+    let zip = zip_of(&[
+        ("assets/index-1f3a9c2e.js", zip_bundle.as_bytes()),
+        ("maps/index-1f3a9c2e.js.map", p.map.as_bytes()),
+    ]);
+    let dir = TestDir::new();
+    dir.write("widget.tgz", &tgz);
+    dir.write("site.zip", &zip);
+    let (code, report) = dir.scan_json(&[]);
+    assert_eq!(code, 1, "{report:#}");
+    let at = |path: &str| -> &Value {
+        let found: Vec<&Value> = findings(&report)
+            .iter()
+            .filter(|f| f["path"] == path)
+            .collect();
+        assert_eq!(found.len(), 1, "{path}: {report:#}");
+        found[0]
+    };
+    for path in [
+        "widget.tgz!package/dist/index-1f3a9c2e.js",
+        "widget.tgz!package/dist/index-1f3a9c2e.js.map",
+        "site.zip!assets/index-1f3a9c2e.js",
+        "site.zip!maps/index-1f3a9c2e.js.map",
+    ] {
+        let f = at(path);
+        assert_eq!(f["rule_id"], BUNDLE, "{f:#}");
+        assert_eq!(f["original_path"], "../../src/client.ts", "{f:#}");
+        assert_eq!(f["original_line"].as_u64(), Some(orig_line), "{f:#}");
+        assert_eq!(f["original_column"].as_u64(), Some(orig_col), "{f:#}");
+    }
+    // Text names the original source through the map.
+    let out = dir.run(&["scan", "--no-color"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(&format!("../../src/client.ts:{orig_line}")),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_map_reference_never_leaves_its_archive() {
+    use crate::bundles::{mapped_project, position};
+    let p = mapped_project(1421);
+    // The map sits beside the archive on disk and in the outer archive: neither is a sibling
+    // of a member of the inner one.
+    let bundle = format!("{}\n//# sourceMappingURL=../app.js.map\n", p.bundle_line);
+    let inner = zip_of(&[("dist/app.js", bundle.as_bytes())]);
+    let outer = zip_of(&[("inner.zip", &inner), ("app.js.map", p.map.as_bytes())]);
+    let dir = TestDir::new();
+    dir.write("outer.zip", &outer);
+    dir.write("app.js.map", p.map.as_bytes());
+    dir.write("inner.zip", &inner);
+    let (code, report) = dir.scan_json(&[]);
+    assert_eq!(code, 1, "{report:#}");
+    let (_, column) = position(&bundle, &p.key);
+    for path in ["outer.zip!inner.zip!dist/app.js", "inner.zip!dist/app.js"] {
+        let found: Vec<&Value> = findings(&report)
+            .iter()
+            .filter(|f| f["path"] == path)
+            .collect();
+        let [f] = found.as_slice() else {
+            panic!("{path}: {report:#}");
+        };
+        assert_eq!(f["column"].as_u64(), Some(column));
+        assert!(f.get("original_path").is_none(), "{f:#}");
+    }
+}
+
+/// An image's pieces: a config with a key in `Env`, and two layers, the second deleting the
+/// first's `.env`.
+fn image_parts(keys: &mut Keygen) -> (Value, Vec<u8>, Vec<u8>, [String; 3]) {
+    let (deleted, env, kept) = (keys.key(40), keys.key(40), keys.key(40));
+    let config = serde_json::json!({
+        "config": { "Env": ["PATH=/usr/bin", format!("VOICEINFRA_API_KEY={env}")] },
+        "history": [{ "created_by": "COPY dist /srv # buildkit" }]
+    });
+    let first = gzip(&layer(&[
+        (
+            "app/.env",
+            format!("VOICEINFRA_API_KEY={deleted}\n").as_bytes(),
+        ),
+        ("srv/dist/app.js", bundle(&kept).0.as_bytes()),
+    ]));
+    let second = gzip(&layer(&[("app/.wh..env", b"")]));
+    (config, first, second, [deleted, env, kept])
+}
+
+/// `(path, deleted in a later layer)` of every finding, sorted.
+fn marked_paths(report: &Value) -> Vec<(String, bool)> {
+    let mut got: Vec<(String, bool)> = findings(report)
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().expect("path").to_string(),
+                f["deleted_in_later_layer"] == true,
+            )
+        })
+        .collect();
+    got.sort();
+    got
+}
+
+#[test]
+fn a_gzipped_docker_save_tarball_is_read_as_an_image() {
+    let (config, first, second, _) = image_parts(&mut Keygen::new(1422));
+    // `docker save` of Docker 25+: the layout's blobs come first, the manifest last.
+    let manifest = serde_json::json!([{
+        "Config": "blobs/sha256/c0",
+        "RepoTags": ["widget:latest"],
+        "Layers": ["blobs/sha256/l1", "blobs/sha256/l2"]
+    }]);
+    let image = tar_of(&[
+        ("blobs/sha256/c0", config.to_string().as_bytes()),
+        ("blobs/sha256/l1", &first),
+        ("blobs/sha256/l2", &second),
+        ("manifest.json", manifest.to_string().as_bytes()),
+    ]);
+    let dir = TestDir::new();
+    dir.write("widget.tar.gz", gzip(&image));
+    let (code, report) = dir.scan_json(&[]);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(
+        marked_paths(&report),
+        [
+            ("widget.tar.gz!blobs/sha256/c0!Env".to_string(), false),
+            ("widget.tar.gz!blobs/sha256/l1!app/.env".to_string(), true),
+            (
+                "widget.tar.gz!blobs/sha256/l1!srv/dist/app.js".to_string(),
+                false
+            ),
+        ]
+    );
+    // A classic `docker save | gzip` (layer folders named by digest) too.
+    let hex = "a".repeat(64);
+    let layer_name = format!("{hex}/layer.tar");
+    let manifest = serde_json::json!([{ "Config": "c0ffee.json", "Layers": [layer_name] }]);
+    let plain_layer = layer(&[("app/.env", b"VOICEINFRA_API_KEY=x\n")]);
+    let image = tar_of(&[
+        (&layer_name, &plain_layer),
+        ("c0ffee.json", config.to_string().as_bytes()),
+        ("manifest.json", manifest.to_string().as_bytes()),
+    ]);
+    dir.write("widget.tar.gz", gzip(&image));
+    let (_, report) = dir.scan_json(&[]);
+    assert_eq!(
+        marked_paths(&report),
+        [("widget.tar.gz!c0ffee.json!Env".to_string(), false)],
+        "read as an image (its config's Env), not as a tar of tars"
+    );
+    // Named like an image's first entry but no image: its members, each once.
+    let key = Keygen::new(1424).key(40);
+    dir.write(
+        "widget.tar.gz",
+        gzip(&tar_of(&[("blobs/app.js", bundle(&key).0.as_bytes())])),
+    );
+    let (code, report) = dir.scan_json(&[]);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(
+        marked_paths(&report),
+        [("widget.tar.gz!blobs/app.js".to_string(), false)]
+    );
+}
+
+/// Writes an OCI image layout folder at `at` in `dir`.
+fn write_oci_layout(dir: &TestDir, at: &str, keys: &mut Keygen) -> [String; 3] {
+    let (config, first, second, found) = image_parts(keys);
+    let manifest = serde_json::json!({
+        "schemaVersion": 2,
+        "config": { "digest": "sha256:c0" },
+        "layers": [{ "digest": "sha256:l1" }, { "digest": "sha256:l2" }]
+    });
+    let index = serde_json::json!({ "schemaVersion": 2, "manifests": [{ "digest": "sha256:m1" }] });
+    dir.write(
+        &format!("{at}/oci-layout"),
+        b"{\"imageLayoutVersion\":\"1.0.0\"}",
+    );
+    dir.write(&format!("{at}/index.json"), index.to_string());
+    dir.write(&format!("{at}/blobs/sha256/m1"), manifest.to_string());
+    dir.write(&format!("{at}/blobs/sha256/c0"), config.to_string());
+    dir.write(&format!("{at}/blobs/sha256/l1"), &first);
+    dir.write(&format!("{at}/blobs/sha256/l2"), &second);
+    found
+}
+
+#[test]
+fn an_oci_layout_folder_is_read_as_an_image_once() {
+    let mut keys = Keygen::new(1423);
+    let dir = TestDir::new();
+    write_oci_layout(&dir, "build/image", &mut keys);
+    // A blob no manifest names is still scanned, as the file it is.
+    let stray = keys.key(40);
+    dir.write(
+        "build/image/blobs/sha256/ff",
+        format!("VOICEINFRA_API_KEY={stray}\n"),
+    );
+    let expected = [
+        ("build/image/blobs/sha256/c0!Env".to_string(), false),
+        ("build/image/blobs/sha256/ff".to_string(), false),
+        ("build/image/blobs/sha256/l1!app/.env".to_string(), true),
+        (
+            "build/image/blobs/sha256/l1!srv/dist/app.js".to_string(),
+            false,
+        ),
+    ];
+    let (code, report) = dir.scan_json(&[]);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(marked_paths(&report), expected, "{report:#}");
+    // Named on the command line, the layout is read the same way.
+    let (_, report) = dir.scan_json(&["build/image"]);
+    assert_eq!(marked_paths(&report), expected, "{report:#}");
+    // An ignore entry for a file of the layout still holds.
+    dir.write(".viscanignore", "build/image/blobs/sha256/ff\n");
+    let (_, report) = dir.scan_json(&[]);
+    assert_eq!(
+        marked_paths(&report),
+        [
+            expected[0].clone(),
+            expected[2].clone(),
+            expected[3].clone()
+        ],
+        "{report:#}"
+    );
+    std::fs::remove_file(dir.path().join(".viscanignore")).expect("remove");
+    // --no-archives: its files as files (the gzipped layers unopened, the config as JSON).
+    let (_, report) = dir.scan_json(&["--no-archives"]);
+    assert!(
+        marked_paths(&report)
+            .iter()
+            .all(|(path, deleted)| !path.contains('!') && !deleted),
+        "{report:#}"
+    );
+}

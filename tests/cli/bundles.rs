@@ -109,7 +109,7 @@ fn symbol_key(keys: &mut Keygen) -> String {
 }
 
 /// 1-based (line, column) of the first `needle` in `text` (ASCII text: bytes are columns).
-fn position(text: &str, needle: &str) -> (u64, u64) {
+pub(crate) fn position(text: &str, needle: &str) -> (u64, u64) {
     let at = text
         .find(needle)
         .unwrap_or_else(|| panic!("{needle:?} not in text"));
@@ -263,14 +263,14 @@ fn a_key_deep_in_a_megabyte_line_has_its_exact_column_and_a_short_window() {
 // Source maps.
 
 /// What the map tests build: a Vite-style bundle, its map, and where the key is in each.
-struct Mapped {
-    key: String,
-    client: String,
-    bundle_line: String,
-    map: String,
+pub(crate) struct Mapped {
+    pub(crate) key: String,
+    pub(crate) client: String,
+    pub(crate) bundle_line: String,
+    pub(crate) map: String,
 }
 
-fn mapped_project(seed: u64) -> Mapped {
+pub(crate) fn mapped_project(seed: u64) -> Mapped {
     let mut keys = Keygen::new(seed);
     let key = keys.key(40);
     let client = format!(

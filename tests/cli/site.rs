@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -29,6 +30,8 @@ struct Server {
     base: String,
     routes: Arc<Mutex<HashMap<String, Reply>>>,
     log: Arc<Mutex<Vec<String>>>,
+    /// Most connections being answered at once.
+    peak: Arc<AtomicUsize>,
 }
 
 impl Server {
@@ -37,14 +40,31 @@ impl Server {
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         let routes: Arc<Mutex<HashMap<String, Reply>>> = Arc::default();
         let log: Arc<Mutex<Vec<String>>> = Arc::default();
-        let (r, l) = (Arc::clone(&routes), Arc::clone(&log));
+        let peak: Arc<AtomicUsize> = Arc::default();
+        let active: Arc<AtomicUsize> = Arc::default();
+        let (r, l, p) = (Arc::clone(&routes), Arc::clone(&log), Arc::clone(&peak));
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
-                let (r, l) = (Arc::clone(&r), Arc::clone(&l));
-                std::thread::spawn(move || answer(stream, &r, &l));
+                let (r, l, p, a) = (
+                    Arc::clone(&r),
+                    Arc::clone(&l),
+                    Arc::clone(&p),
+                    Arc::clone(&active),
+                );
+                std::thread::spawn(move || {
+                    let now = a.fetch_add(1, Ordering::SeqCst) + 1;
+                    p.fetch_max(now, Ordering::SeqCst);
+                    answer(stream, &r, &l);
+                    a.fetch_sub(1, Ordering::SeqCst);
+                });
             }
         });
-        Server { base, routes, log }
+        Server {
+            base,
+            routes,
+            log,
+            peak,
+        }
     }
 
     fn route(&self, path: &str, reply: Reply) {
@@ -378,7 +398,8 @@ fn malformed_html_still_yields_its_scripts() {
         "<html><head><script src=\"/x.js\"<<<div><a href=\"/p\"</scr<!--",
     );
     main.body("/x.js", chunk(&key));
-    let (code, report, err) = site(&["--max-requests", "5", &main.url("/")]);
+    // The page, its script and page link, the script's map guess, three manifest guesses.
+    let (code, report, err) = site(&["--max-requests", "8", &main.url("/")]);
     assert_eq!(code, 1, "{err}");
     assert_eq!(paths(&report), [main.url("/x.js")]);
 }
@@ -417,5 +438,260 @@ fn a_map_beside_a_script_is_found_without_a_source_mapping_url() {
             .iter()
             .any(|r| r.starts_with("GET /plain.js.map ")),
         "{requested:?}"
+    );
+}
+
+/// The paths a server was asked for, in order, without headers.
+fn requested_paths(server: &Server) -> Vec<String> {
+    server
+        .requested()
+        .iter()
+        .map(|r| r.split(' ').nth(1).unwrap_or_default().to_string())
+        .collect()
+}
+
+#[test]
+fn a_webpack_runtime_chunk_map_is_expanded_into_chunk_urls() {
+    let mut keys = Keygen::new(1415);
+    let (named, unnamed) = (keys.key(40), keys.key(40));
+    let main = Server::start("127.0.0.1");
+    main.body(
+        "/",
+        "<!DOCTYPE html><html><head>\
+         <script src=\"/_next/static/chunks/webpack-5c1d.js\" defer=\"\"></script></head>\
+         <body><div id=\"__next\"></div></body></html>",
+    );
+    // Next.js's runtime: names and hashes in two lookups keyed by chunk id.
+    main.body(
+        "/_next/static/chunks/webpack-5c1d.js",
+        "!function(){\"use strict\";var r={};r.p=\"/_next/\",r.u=function(e){return\"static/chunks/\"+(({42:\"pages-lazy\"})[e]||e)+\".\"+({42:\"0a1b2c3d\",77:\"9f8e7d6c\"})[e]+\".js\"},r.miniCssF=function(e){return\"static/css/\"+{5:\"c0ffee\"}[e]+\".css\"}}();\n",
+    );
+    main.body("/_next/static/chunks/pages-lazy.0a1b2c3d.js", chunk(&named));
+    main.body("/_next/static/chunks/77.9f8e7d6c.js", chunk(&unnamed));
+    // Never named by any map: never requested.
+    main.body("/_next/static/chunks/99.ffffffff.js", chunk(&keys.key(40)));
+    let (code, report, err) = site(&[&main.url("/")]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(
+        paths(&report),
+        [
+            main.url("/_next/static/chunks/77.9f8e7d6c.js"),
+            main.url("/_next/static/chunks/pages-lazy.0a1b2c3d.js"),
+        ]
+    );
+    let requested = requested_paths(&main);
+    assert!(
+        !requested
+            .iter()
+            .any(|p| p.contains("99.") || p.contains(".css")),
+        "{requested:?}"
+    );
+
+    // CRA's simpler shape: the id, a hash lookup, the public path "/".
+    let key = keys.key(40);
+    let cra = Server::start("127.0.0.1");
+    cra.body(
+        "/",
+        "<script defer src=\"/static/js/main.1a2b.js\"></script>",
+    );
+    cra.body(
+        "/static/js/main.1a2b.js",
+        "(()=>{var o={};o.p=\"/\",o.u=e=>\"static/js/\"+e+\".\"+{318:\"3c4d5e6f\"}[e]+\".chunk.js\"})();\n",
+    );
+    cra.body("/static/js/318.3c4d5e6f.chunk.js", chunk(&key));
+    let (code, report, err) = site(&[&cra.url("/")]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(
+        paths(&report),
+        [cra.url("/static/js/318.3c4d5e6f.chunk.js")]
+    );
+}
+
+#[test]
+fn unlinked_build_manifests_are_asked_for_at_their_well_known_paths() {
+    let mut keys = Keygen::new(1416);
+    let (vite_key, cra_key) = (keys.key(40), keys.key(40));
+    // Vite 5: .vite/manifest.json names a lazy chunk that no script names.
+    let vite = Server::start("127.0.0.1");
+    vite.body(
+        "/",
+        "<script type=\"module\" src=\"/assets/index-1a2b.js\"></script>",
+    );
+    vite.body("/assets/index-1a2b.js", "export const a=1;\n");
+    vite.body(
+        "/.vite/manifest.json",
+        "{\"index.html\":{\"file\":\"assets/index-1a2b.js\",\"src\":\"index.html\",\"isEntry\":true,\"dynamicImports\":[\"src/Admin.js\"]},\
+          \"src/Admin.js\":{\"file\":\"assets/Admin-7d8e.js\",\"src\":\"src/Admin.js\",\"isDynamicEntry\":true}}",
+    );
+    vite.body("/assets/Admin-7d8e.js", chunk(&vite_key));
+    vite.body("/assets/unlinked-0000.js", chunk(&keys.key(40)));
+    // CRA: asset-manifest.json at the root, and a server that answers every other path with
+    // its page (an SPA fallback): not a manifest, so not scanned again.
+    let cra = Server::start("127.0.0.1");
+    let page = "<html><body><div id=\"root\"></div></body></html>";
+    cra.body("/", page);
+    cra.body("/manifest.json", page);
+    cra.body(
+        "/asset-manifest.json",
+        "{\"files\":{\"main.js\":\"/static/js/main.1a.js\",\"static/js/787.2b.chunk.js\":\"/static/js/787.2b.chunk.js\"},\"entrypoints\":[\"static/js/main.1a.js\"]}",
+    );
+    cra.body("/static/js/main.1a.js", "console.log(1);\n");
+    cra.body("/static/js/787.2b.chunk.js", chunk(&cra_key));
+    let (code, report, err) = site(&[&vite.url("/"), &cra.url("/")]);
+    assert_eq!(code, 1, "{err}");
+    assert!(!err.contains("error"), "{err}");
+    let mut expected = [
+        vite.url("/assets/Admin-7d8e.js"),
+        cra.url("/static/js/787.2b.chunk.js"),
+    ];
+    expected.sort();
+    assert_eq!(paths(&report), expected);
+    let asked = requested_paths(&vite);
+    for path in [
+        "/asset-manifest.json",
+        "/.vite/manifest.json",
+        "/manifest.json",
+    ] {
+        assert!(asked.iter().any(|p| p == path), "{asked:?}");
+    }
+    // An unlinked ordinary file is still never requested; nor a manifest's source names.
+    assert!(
+        !asked
+            .iter()
+            .any(|p| p.contains("unlinked") || p.contains("src/")),
+        "{asked:?}"
+    );
+    // Four files from each site: the SPA fallback at /manifest.json is not one of them.
+    assert_eq!(report["summary"]["files"], 8, "{report:#}");
+
+    // --no-guess-manifests: only what is linked.
+    let (code, report, err) = site(&["--no-guess-manifests", &vite.url("/")]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(paths(&report), Vec::<String>::new());
+    let asked = requested_paths(&vite);
+    assert_eq!(
+        asked
+            .iter()
+            .filter(|p| p.ends_with("manifest.json"))
+            .count(),
+        3,
+        "only the first run asked: {asked:?}"
+    );
+}
+
+/// A site of one page linking `n` scripts, each answered after `delay`, one holding a key.
+fn slow_site(keys: &mut Keygen, n: usize, delay: Duration) -> Server {
+    let main = Server::start("127.0.0.1");
+    let scripts: String = (0..n)
+        .map(|i| format!("<script src=\"/s/{i:02}.js\"></script>"))
+        .collect();
+    main.body("/", format!("<html><head>{scripts}</head></html>"));
+    for i in 0..n {
+        let body = if i == n / 2 {
+            format!(
+                "{}//# sourceMappingURL={i:02}.js.map\n",
+                chunk(&keys.key(40))
+            )
+        } else {
+            format!("export const x{i}=1;//# sourceMappingURL={i:02}.js.map\n")
+        };
+        main.route(
+            &format!("/s/{i:02}.js"),
+            Reply::Slow(delay, body.into_bytes()),
+        );
+        main.body(&format!("/s/{i:02}.js.map"), map(&keys.key(40)));
+    }
+    main
+}
+
+#[test]
+fn concurrency_is_bounded_and_the_report_does_not_depend_on_it() {
+    let delay = Duration::from_millis(300);
+    let one = slow_site(&mut Keygen::new(1417), 9, delay);
+    let many = slow_site(&mut Keygen::new(1417), 9, delay);
+    let started = std::time::Instant::now();
+    let (code_one, report_one, err_one) = site(&["--concurrency", "1", &one.url("/")]);
+    let serial = started.elapsed();
+    let started = std::time::Instant::now();
+    let (code_many, report_many, err_many) = site(&["--concurrency", "3", &many.url("/")]);
+    let parallel = started.elapsed();
+    assert_eq!((code_one, code_many), (1, 1), "{err_one}{err_many}");
+    assert_eq!(one.peak.load(Ordering::SeqCst), 1);
+    // Never more than asked for, and really more than one at a time.
+    assert_eq!(many.peak.load(Ordering::SeqCst), 3);
+    assert!(parallel < serial, "{parallel:?} vs {serial:?}");
+    // Same requests, same report (the two servers differ only in their port).
+    let mut asked_one = requested_paths(&one);
+    let mut asked_many = requested_paths(&many);
+    asked_one.sort();
+    asked_many.sort();
+    assert_eq!(asked_one, asked_many);
+    let local = |report: &Value, server: &Server| {
+        report["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .map(|f| {
+                let mut f = f.clone();
+                // The fingerprint hashes the path, which holds the port.
+                f["fingerprint"] = Value::Null;
+                let path = f["path"]
+                    .as_str()
+                    .expect("path")
+                    .replace(&server.base, "BASE");
+                f["path"] = Value::from(path);
+                f
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(local(&report_one, &one), local(&report_many, &many));
+    // The chunk's key, and one in each of the nine maps.
+    assert_eq!(report_one["findings"].as_array().map(Vec::len), Some(10));
+}
+
+#[test]
+fn the_request_limit_is_exact_under_concurrency() {
+    let main = slow_site(&mut Keygen::new(1418), 12, Duration::from_millis(100));
+    let (code, _, err) = site(&["--concurrency", "4", "--max-requests", "6", &main.url("/")]);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(main.requested().len(), 6, "{:?}", main.requested());
+    assert_eq!(
+        err.matches("--max-requests 6 reached; the crawl is incomplete")
+            .count(),
+        1,
+        "{err}"
+    );
+}
+
+#[test]
+fn the_byte_limit_is_exact_under_concurrency() {
+    let main = Server::start("127.0.0.1");
+    let scripts: String = (0..8)
+        .map(|i| format!("<script src=\"/big-{i}.js\"></script>"))
+        .collect();
+    let page = format!("<html><head>{scripts}</head></html>");
+    main.body("/", page.clone());
+    for i in 0..8 {
+        // 300 KB each, answered together: four bodies at once race for the budget.
+        let body = format!("/*{}*/\n", "a".repeat(300_000));
+        main.route(
+            &format!("/big-{i}.js"),
+            Reply::Slow(Duration::from_millis(200), body.into_bytes()),
+        );
+    }
+    let (code, report, err) = site(&["--concurrency", "4", "--max-bytes", "1M", &main.url("/")]);
+    assert_eq!(code, 2, "{err}");
+    let kept = report["summary"]["bytes"].as_u64().expect("bytes");
+    assert!(kept <= 1 << 20, "{kept}");
+    // Only whole bodies are kept: the page and two or three scripts (three fit; which bodies
+    // lose the race for the last bytes depends on timing, and two may fail at once).
+    let scripts = (kept - page.len() as u64) / 300_005;
+    assert_eq!(kept, page.len() as u64 + scripts * 300_005, "{report:#}");
+    assert!((2..=3).contains(&scripts), "{report:#}");
+    assert_eq!(
+        err.matches("--max-bytes 1048576 reached; the crawl is incomplete")
+            .count(),
+        1,
+        "{err}"
     );
 }

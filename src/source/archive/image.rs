@@ -1,5 +1,6 @@
-//! Container images inside a tar: a `docker save` tarball (`manifest.json` naming the config
-//! and the layers) or an OCI image layout (`oci-layout`, `index.json`, `blobs/sha256/…`).
+//! Container images: a `docker save` tarball (`manifest.json` naming the config and the
+//! layers, plain or gzipped), an OCI image layout written as a tar (`oci-layout`,
+//! `index.json`, `blobs/sha256/…`), or an OCI image layout as a folder ([`expand_oci_dir`]).
 //!
 //! Every file of every layer is scanned, in layer order, with the layer's member name in its
 //! chain (`app.tar!<layer>!app/.env`); a file that a later layer deletes (a whiteout
@@ -11,10 +12,11 @@
 
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
+use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use super::{Walk, member_origin};
+use super::{ArchiveLimits, ArchiveStats, Kind, Level, Siblings, Visit, Walk, member_origin};
 use crate::blob::Origin;
 
 /// One entry of a `docker save` `manifest.json`.
@@ -85,14 +87,59 @@ pub(super) fn is_image(bytes: &[u8]) -> bool {
     false
 }
 
+/// Where an image's files are: the members of a tar, or the files of an OCI layout folder.
+trait Store {
+    /// The file `name` (`index.json`, `blobs/sha256/…`, a `docker save` layer), within the
+    /// walk's limits; `None` when it is missing or over a limit.
+    fn read(&mut self, walk: &mut Walk<'_, '_>, name: &str) -> Option<Vec<u8>>;
+    /// The origin of the file `name`, which its findings hang from.
+    fn origin(&self, name: &str) -> Origin;
+    /// The image as a whole, for messages.
+    fn image(&self) -> &Origin;
+}
+
+/// An image in a tar held in memory, with its small JSON documents read once.
+struct TarStore<'b> {
+    bytes: &'b [u8],
+    small: HashMap<String, Vec<u8>>,
+    origin: Origin,
+}
+
+impl Store for TarStore<'_> {
+    fn read(&mut self, walk: &mut Walk<'_, '_>, name: &str) -> Option<Vec<u8>> {
+        match self.small.get(name) {
+            Some(data) => Some(data.clone()),
+            None => member_bytes(walk, self.bytes, name),
+        }
+    }
+
+    fn origin(&self, name: &str) -> Origin {
+        member_origin(&self.origin, name.to_string())
+    }
+
+    fn image(&self) -> &Origin {
+        &self.origin
+    }
+}
+
 /// Scans the image(s) in the tar `bytes`: configs, then layers in order.
-pub(super) fn expand(walk: &mut Walk<'_>, bytes: &[u8], origin: &Origin, depth: u32) {
-    let files = match small_files(walk, bytes) {
+pub(super) fn expand(walk: &mut Walk<'_, '_>, bytes: &[u8], origin: &Origin, depth: u32) {
+    let small = match small_files(walk, bytes) {
         Ok(files) => files,
         Err(error) => return walk.damaged(origin, error),
     };
-    let images = if let Some(manifest) = files.get("manifest.json") {
-        match serde_json::from_slice::<Vec<DockerManifest>>(manifest) {
+    let mut store = TarStore {
+        bytes,
+        small,
+        origin: origin.clone(),
+    };
+    expand_store(walk, &mut store, depth);
+}
+
+/// Scans the images of `store`: each config once, then each layer once, in order.
+fn expand_store(walk: &mut Walk<'_, '_>, store: &mut dyn Store, depth: u32) {
+    let images = match store.read(walk, "manifest.json") {
+        Some(manifest) => match serde_json::from_slice::<Vec<DockerManifest>>(&manifest) {
             Ok(list) => list
                 .into_iter()
                 .map(|m| Image {
@@ -100,10 +147,11 @@ pub(super) fn expand(walk: &mut Walk<'_>, bytes: &[u8], origin: &Origin, depth: 
                     layers: m.layers,
                 })
                 .collect(),
-            Err(error) => return walk.damaged(origin, format!("manifest.json: {error}")),
-        }
-    } else {
-        oci_images(walk, bytes, &files, origin)
+            Err(error) => {
+                return walk.damaged(store.image(), format!("manifest.json: {error}"));
+            }
+        },
+        None => oci_images(walk, store),
     };
     let mut done: HashSet<String> = HashSet::new();
     for image in images {
@@ -111,16 +159,163 @@ pub(super) fn expand(walk: &mut Walk<'_>, bytes: &[u8], origin: &Origin, depth: 
             return;
         }
         if done.insert(image.config.clone()) {
-            if let Some(config) = member_bytes(walk, bytes, &image.config) {
-                scan_config(walk, origin, &image.config, &config);
+            if let Some(config) = store.read(walk, &image.config) {
+                scan_config(walk, &store.origin(&image.config), &config);
             }
         }
-        scan_layers(walk, bytes, origin, &image.layers, &mut done, depth);
+        scan_layers(walk, store, &image.layers, &mut done, depth);
     }
 }
 
+/// Whether `dir` is an OCI image layout: an `oci-layout` file and an `index.json` in it.
+pub fn is_oci_dir(dir: &Path) -> bool {
+    let file = |name: &str| std::fs::symlink_metadata(dir.join(name)).is_ok_and(|m| m.is_file());
+    file("oci-layout") && file("index.json")
+}
+
+/// An OCI image layout folder on disk.
+struct DirStore {
+    dir: PathBuf,
+    root: PathBuf,
+    origin: Origin,
+    /// Names read (as the layout names them), so the rest can be scanned as files.
+    used: HashSet<String>,
+}
+
+impl Store for DirStore {
+    fn read(&mut self, walk: &mut Walk<'_, '_>, name: &str) -> Option<Vec<u8>> {
+        // Only plain relative names below the folder: a hostile index cannot reach outside.
+        let safe = !name.is_empty()
+            && !name.starts_with('/')
+            && name.split('/').all(|part| {
+                !part.is_empty() && part != "." && part != ".." && !part.contains('\\')
+            });
+        if !safe {
+            return None;
+        }
+        let path = self.dir.join(name);
+        // Regular files only: a link in the layout is never followed.
+        let meta = std::fs::symlink_metadata(&path).ok()?;
+        if !meta.is_file() {
+            return None;
+        }
+        self.used.insert(name.to_string());
+        let shown = self.origin(name).quoted_path();
+        if meta.len() > walk.limits.max_member_size {
+            crate::warn!(
+                "{shown}: skipped: more than {} bytes (--max-file-size)",
+                walk.limits.max_member_size
+            );
+            return None;
+        }
+        let file = match std::fs::File::open(&path) {
+            Ok(file) => file,
+            Err(error) => {
+                crate::err!("{shown}: {error}");
+                return None;
+            }
+        };
+        match walk.read_member(file, u64::MAX, true) {
+            Ok(data) => Some(data),
+            Err(super::Refusal::Io(error)) => {
+                crate::err!("{shown}: {error}");
+                None
+            }
+            Err(_) => {
+                crate::warn!(
+                    "{}: image not read past {shown}: more than {} bytes in all",
+                    self.origin.quoted_path(),
+                    walk.limits.max_total_bytes
+                );
+                None
+            }
+        }
+    }
+
+    fn origin(&self, name: &str) -> Origin {
+        Origin::walked(&self.dir.join(name), &self.root)
+    }
+
+    fn image(&self) -> &Origin {
+        &self.origin
+    }
+}
+
+/// Scans the OCI image layout folder `dir` (found walking `root`) as an image: configs and
+/// layers as [`expand`] reads them from a tar, each layer's files named after the blob file
+/// on disk (`oci/blobs/sha256/<digest>!app/.env`). Returns the layout's other files (blobs no
+/// image names, anything else put there), for the caller to scan as the files they are.
+pub fn expand_oci_dir(
+    dir: &Path,
+    root: &Path,
+    limits: &ArchiveLimits,
+    stats: &mut ArchiveStats,
+    visit: &mut Visit<'_>,
+) -> Vec<PathBuf> {
+    let mut store = DirStore {
+        dir: dir.to_path_buf(),
+        root: root.to_path_buf(),
+        origin: Origin::walked(dir, root),
+        used: HashSet::new(),
+    };
+    {
+        let mut walk = Walk::new(limits, stats, visit);
+        walk.stats.num_archives += 1;
+        expand_store(&mut walk, &mut store, 1);
+    }
+    let mut rest = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(folder) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&folder) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            if kind.is_dir() {
+                pending.push(path);
+            } else if kind.is_file() {
+                let name = path
+                    .strip_prefix(dir)
+                    .map(|p| p.to_string_lossy().replace(std::path::MAIN_SEPARATOR, "/"))
+                    .unwrap_or_default();
+                if name != "oci-layout" && !store.used.contains(&name) {
+                    rest.push(path);
+                }
+            }
+        }
+    }
+    rest.sort();
+    rest
+}
+
+/// Whether the first entry of the tar stream `reader` is named as a container image's first
+/// entries are (`blobs/…`, `oci-layout`, `index.json`, `manifest.json`, `repositories`, or a
+/// `docker save` layer folder or config named by a 64-hex digest), so that a gzipped tar is
+/// inflated in memory to be read as an image. An `npm pack` tarball (`package/…`) is not.
+pub(super) fn first_entry_looks_like_image(reader: impl Read) -> bool {
+    let mut archive = ::tar::Archive::new(reader);
+    let Ok(mut entries) = archive.entries() else {
+        return false;
+    };
+    let Some(Ok(entry)) = entries.next() else {
+        return false;
+    };
+    let path = entry.path_bytes();
+    let name = String::from_utf8_lossy(&path);
+    let name = name.strip_prefix("./").unwrap_or(&name);
+    let top = name.split('/').next().unwrap_or_default();
+    let digest = top.strip_suffix(".json").unwrap_or(top);
+    matches!(
+        top,
+        "blobs" | "oci-layout" | "index.json" | "manifest.json" | "repositories"
+    ) || (digest.len() == 64 && digest.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
 /// The JSON documents of an image tar (every member up to 1 MiB that is not a layer), by name.
-fn small_files(walk: &Walk<'_>, bytes: &[u8]) -> std::io::Result<HashMap<String, Vec<u8>>> {
+fn small_files(walk: &Walk<'_, '_>, bytes: &[u8]) -> std::io::Result<HashMap<String, Vec<u8>>> {
     let mut files = HashMap::new();
     let mut archive = ::tar::Archive::new(bytes);
     for (count, entry) in archive.entries()?.enumerate() {
@@ -143,20 +338,15 @@ fn normalise(name: &str) -> String {
     name.strip_prefix("./").unwrap_or(name).to_string()
 }
 
-/// The images an OCI layout's `index.json` names (following one nested index).
-fn oci_images(
-    walk: &mut Walk<'_>,
-    bytes: &[u8],
-    files: &HashMap<String, Vec<u8>>,
-    origin: &Origin,
-) -> Vec<Image> {
-    let Some(index) = files.get("index.json") else {
-        walk.damaged(origin, "an OCI layout without index.json");
+/// The images an OCI layout's `index.json` names (following nested indexes two deep).
+fn oci_images(walk: &mut Walk<'_, '_>, store: &mut dyn Store) -> Vec<Image> {
+    let Some(index) = store.read(walk, "index.json") else {
+        walk.damaged(store.image(), "an OCI layout without index.json");
         return Vec::new();
     };
     let parse = |data: &[u8]| serde_json::from_slice::<OciDocument>(data).ok();
-    let Some(index) = parse(index) else {
-        walk.damaged(origin, "index.json is not an OCI index");
+    let Some(index) = parse(&index) else {
+        walk.damaged(store.image(), "index.json is not an OCI index");
         return Vec::new();
     };
     let mut images = Vec::new();
@@ -166,12 +356,11 @@ fn oci_images(
         .map(|d| (blob_name(&d.digest), 0))
         .collect();
     while let Some((name, level)) = pending.pop() {
-        let Some(document) = files
-            .get(&name)
-            .and_then(|d| parse(d))
-            .or_else(|| member_bytes(walk, bytes, &name).and_then(|d| parse(&d)))
-        else {
-            walk.damaged(origin, format!("{name}: not a readable OCI manifest"));
+        let Some(document) = store.read(walk, &name).and_then(|d| parse(&d)) else {
+            walk.damaged(
+                store.image(),
+                format!("{name}: not a readable OCI manifest"),
+            );
             continue;
         };
         if let Some(config) = document.config {
@@ -203,7 +392,7 @@ fn blob_name(digest: &str) -> String {
 }
 
 /// One member's bytes, found by name, within the member limits.
-fn member_bytes(walk: &mut Walk<'_>, bytes: &[u8], name: &str) -> Option<Vec<u8>> {
+fn member_bytes(walk: &mut Walk<'_, '_>, bytes: &[u8], name: &str) -> Option<Vec<u8>> {
     let mut archive = ::tar::Archive::new(bytes);
     for entry in archive.entries().ok()? {
         let mut entry = entry.ok()?;
@@ -219,18 +408,21 @@ fn member_bytes(walk: &mut Walk<'_>, bytes: &[u8], name: &str) -> Option<Vec<u8>
 }
 
 /// The config's `Env` and `history` as text blobs of their own.
-fn scan_config(walk: &mut Walk<'_>, origin: &Origin, name: &str, data: &[u8]) {
+fn scan_config(walk: &mut Walk<'_, '_>, config_origin: &Origin, data: &[u8]) {
     let config: ImageConfig = match serde_json::from_slice(data) {
         Ok(config) => config,
-        Err(error) => return walk.damaged(origin, format!("{name}: not an image config: {error}")),
+        Err(error) => {
+            return walk.damaged(config_origin, format!("not an image config: {error}"));
+        }
     };
-    let config_origin = member_origin(origin, name.to_string());
+    let none = Siblings::none(walk.limits);
     let env = config.config.and_then(|c| c.env).unwrap_or_default();
     if !env.is_empty() {
         let text = env.join("\n") + "\n";
         walk.emit(
-            member_origin(&config_origin, "Env".into()),
+            member_origin(config_origin, "Env".into()),
             text.into_bytes(),
+            &none,
         );
     }
     let steps: Vec<String> = config
@@ -241,17 +433,17 @@ fn scan_config(walk: &mut Walk<'_>, origin: &Origin, name: &str, data: &[u8]) {
     if !steps.is_empty() {
         let text = steps.join("\n") + "\n";
         walk.emit(
-            member_origin(&config_origin, "history".into()),
+            member_origin(config_origin, "history".into()),
             text.into_bytes(),
+            &none,
         );
     }
 }
 
 /// Every layer's files, in order; those a later layer deletes or replaces are marked.
 fn scan_layers(
-    walk: &mut Walk<'_>,
-    bytes: &[u8],
-    origin: &Origin,
+    walk: &mut Walk<'_, '_>,
+    store: &mut dyn Store,
     layers: &[String],
     done: &mut HashSet<String>,
     depth: u32,
@@ -260,10 +452,10 @@ fn scan_layers(
     // total and member limits).
     let mut inflated: Vec<(String, Vec<u8>)> = Vec::new();
     for name in layers {
-        let Some(data) = member_bytes(walk, bytes, name) else {
+        let Some(data) = store.read(walk, name) else {
             crate::warn!(
                 "{}: image layer not read (missing, or over a limit)",
-                member_origin(origin, name.clone()).quoted_path()
+                store.origin(name).quoted_path()
             );
             continue;
         };
@@ -276,7 +468,7 @@ fn scan_layers(
             ) {
                 Ok(tar) => tar,
                 Err(refusal) => {
-                    walk.refused(origin, name, refusal);
+                    walk.refused(store.image(), name, refusal);
                     continue;
                 }
             }
@@ -291,7 +483,11 @@ fn scan_layers(
         if !done.insert(name.clone()) {
             continue;
         }
-        let layer_origin = member_origin(origin, name.clone());
+        let layer_origin = store.origin(name);
+        let level = Level {
+            depth,
+            siblings: Siblings::new(Kind::Tar, tar, walk.limits),
+        };
         let mut archive = ::tar::Archive::new(&tar[..]);
         let Ok(entries) = archive.entries() else {
             walk.damaged(&layer_origin, "layer is not a tar");
@@ -323,7 +519,7 @@ fn scan_layers(
                 Ok(data) => {
                     let mut member = member_origin(&layer_origin, path.clone());
                     member.shadowed = listings[index + 1..].iter().any(|l| l.hides(&path));
-                    walk.member_at(member, data, depth);
+                    walk.member_at(member, data, &level);
                 }
                 Err(refusal) => walk.refused(&layer_origin, &path, refusal),
             }

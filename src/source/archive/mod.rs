@@ -14,14 +14,21 @@
 //! nesting — stops that part of the work with a warning that names the archive; a corrupt or
 //! truncated archive is a warning too, and what was read before the damage is still scanned.
 //!
-//! A tar that holds a container image (`docker save`, or an OCI layout as a tar) is read as
-//! one: see [`image`].
+//! A tar (or `.tar.gz`) that holds a container image (`docker save`, or an OCI layout as a
+//! tar) is read as one, and so is an OCI layout folder: see [`image`].
+//!
+//! A member's source map is found among its siblings in the same archive (see [`Siblings`]):
+//! never outside it, and read within the same limits.
 
 mod image;
+mod siblings;
 mod tar;
 mod zip;
 
 use std::io::{self, Read};
+
+pub use image::{expand_oci_dir, is_oci_dir};
+pub use siblings::Siblings;
 
 use crate::blob::{Blob, Origin, quote_path};
 
@@ -111,25 +118,23 @@ pub struct ArchiveStats {
     pub num_members: u64,
 }
 
+/// What an expansion hands each member to: the member, and the archive it came from (to find
+/// its source map).
+pub type Visit<'v> = dyn FnMut(&Blob, &Siblings<'_>) + 'v;
+
 /// If `blob` is an archive (see [`Kind::of`]), hands each member to `visit` as a blob and
 /// returns `true`; otherwise returns `false` and the caller scans `blob` itself.
 pub fn expand(
     blob: &Blob,
     limits: &ArchiveLimits,
     stats: &mut ArchiveStats,
-    visit: &mut dyn FnMut(&Blob),
+    visit: &mut Visit<'_>,
 ) -> bool {
     let name = last_name(&blob.origin);
     let Some(kind) = Kind::of(&name, &blob.bytes) else {
         return false;
     };
-    let mut walk = Walk {
-        limits,
-        stats,
-        visit,
-        total: 0,
-        stopped: false,
-    };
+    let mut walk = Walk::new(limits, stats, visit);
     walk.archive(kind, &blob.bytes, &blob.origin, 1);
     true
 }
@@ -147,14 +152,20 @@ fn last_name(origin: &Origin) -> String {
 }
 
 /// One expansion of an outer archive: the limits, the inflated-bytes budget spent so far.
-struct Walk<'a> {
+struct Walk<'a, 'v> {
     limits: &'a ArchiveLimits,
     stats: &'a mut ArchiveStats,
-    visit: &'a mut dyn FnMut(&Blob),
+    visit: &'a mut Visit<'v>,
     /// Bytes inflated so far from the outer archive.
     total: u64,
     /// Set once the total budget is spent: nothing more is read.
     stopped: bool,
+}
+
+/// Where a member sits: how deep in nesting, and the archive holding it (its siblings).
+struct Level<'b> {
+    depth: u32,
+    siblings: Siblings<'b>,
 }
 
 /// Why reading one member stopped early.
@@ -169,23 +180,75 @@ enum Refusal {
     Io(io::Error),
 }
 
-impl Walk<'_> {
+impl<'a, 'v> Walk<'a, 'v> {
+    fn new(
+        limits: &'a ArchiveLimits,
+        stats: &'a mut ArchiveStats,
+        visit: &'a mut Visit<'v>,
+    ) -> Walk<'a, 'v> {
+        Walk {
+            limits,
+            stats,
+            visit,
+            total: 0,
+            stopped: false,
+        }
+    }
+}
+
+impl Walk<'_, '_> {
     fn archive(&mut self, kind: Kind, bytes: &[u8], origin: &Origin, depth: u32) {
         self.stats.num_archives += 1;
+        let level = Level {
+            depth,
+            siblings: Siblings::new(kind, bytes, self.limits),
+        };
         match kind {
-            Kind::Zip => zip::expand(self, bytes, origin, depth),
+            Kind::Zip => zip::expand(self, bytes, origin, &level),
             Kind::Tar if image::is_image(bytes) => image::expand(self, bytes, origin, depth),
-            Kind::Tar => tar::expand(self, bytes, None, origin, depth),
-            Kind::TarGz => {
-                let inflated = flate2::read::MultiGzDecoder::new(bytes);
-                tar::expand(self, inflated, Some(bytes.len() as u64), origin, depth);
-            }
-            Kind::Gzip => self.gzip(bytes, origin, depth),
+            Kind::Tar => tar::expand(self, bytes, None, origin, &level),
+            Kind::TarGz => self.tar_gz(bytes, origin, &level),
+            Kind::Gzip => self.gzip(bytes, origin, &level),
         }
     }
 
+    /// A `.tgz`/`.tar.gz`: streamed through the tar reader, unless its first entry looks
+    /// like a container image's (`docker save | gzip`): that one is inflated in memory (within
+    /// the member limits) to be read as an image, whose manifest sits anywhere in it.
+    fn tar_gz(&mut self, bytes: &[u8], origin: &Origin, level: &Level<'_>) {
+        if image::first_entry_looks_like_image(flate2::read::MultiGzDecoder::new(bytes)) {
+            let reader = flate2::read::MultiGzDecoder::new(bytes);
+            match self.read_member(reader, bytes.len() as u64, false) {
+                Ok(tar) => {
+                    self.total += tar.len() as u64;
+                    if image::is_image(&tar) {
+                        return image::expand(self, &tar, origin, level.depth);
+                    }
+                    // Not an image after all: its members from memory, not inflated twice.
+                    return tar::expand(self, &tar[..], None, origin, level);
+                }
+                Err(refusal) => {
+                    let shown = origin.quoted_path();
+                    match refusal {
+                        Refusal::TooLarge => crate::warn!(
+                            "{shown}: not read as a container image: it inflates to more than \
+                             {} bytes (--max-file-size); its files are read as a plain tar",
+                            self.limits.max_member_size
+                        ),
+                        _ => crate::warn!(
+                            "{shown}: not read as a container image: it could not be inflated \
+                             within the limits; its files are read as a plain tar"
+                        ),
+                    }
+                }
+            }
+        }
+        let inflated = flate2::read::MultiGzDecoder::new(bytes);
+        tar::expand(self, inflated, Some(bytes.len() as u64), origin, level);
+    }
+
     /// A single gzip file: one member, named as the file less `.gz`.
-    fn gzip(&mut self, bytes: &[u8], origin: &Origin, depth: u32) {
+    fn gzip(&mut self, bytes: &[u8], origin: &Origin, level: &Level<'_>) {
         let name = last_name(origin);
         let inner = name
             .get(..name.len().saturating_sub(3))
@@ -195,7 +258,7 @@ impl Walk<'_> {
         let inner = inner.rsplit('/').next().unwrap_or(&inner).to_string();
         let reader = flate2::read::MultiGzDecoder::new(bytes);
         match self.read_member(reader, bytes.len() as u64, true) {
-            Ok(data) => self.member(origin, inner, data, depth),
+            Ok(data) => self.member(origin, inner, data, level),
             Err(refusal) => self.refused(origin, &inner, refusal),
         }
     }
@@ -242,15 +305,15 @@ impl Walk<'_> {
 
     /// Hands one member on: into its own expansion when it is an archive too, else to the
     /// visitor.
-    fn member(&mut self, parent: &Origin, name: String, data: Vec<u8>, depth: u32) {
-        self.member_at(member_origin(parent, name), data, depth);
+    fn member(&mut self, parent: &Origin, name: String, data: Vec<u8>, level: &Level<'_>) {
+        self.member_at(member_origin(parent, name), data, level);
     }
 
     /// [`Walk::member`] for a member whose origin is made already.
-    fn member_at(&mut self, origin: Origin, data: Vec<u8>, depth: u32) {
+    fn member_at(&mut self, origin: Origin, data: Vec<u8>, level: &Level<'_>) {
         if let Some(kind) = Kind::of(&last_name(&origin), &data) {
-            if depth < self.limits.max_depth {
-                self.archive(kind, &data, &origin, depth + 1);
+            if level.depth < self.limits.max_depth {
+                self.archive(kind, &data, &origin, level.depth + 1);
                 return;
             }
             crate::warn!(
@@ -259,17 +322,17 @@ impl Walk<'_> {
                 self.limits.max_depth
             );
         }
-        self.emit(origin, data);
+        self.emit(origin, data, &level.siblings);
     }
 
     /// Hands a blob to the visitor as it is.
-    fn emit(&mut self, origin: Origin, data: Vec<u8>) {
+    fn emit(&mut self, origin: Origin, data: Vec<u8>, siblings: &Siblings<'_>) {
         self.stats.num_members += 1;
         let blob = Blob {
             bytes: data,
             origin,
         };
-        (self.visit)(&blob);
+        (self.visit)(&blob, siblings);
     }
 
     /// Warns about a member that was not read in full.

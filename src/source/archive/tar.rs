@@ -5,7 +5,7 @@ use std::cell::Cell;
 use std::io::{self, Read};
 use std::rc::Rc;
 
-use super::{Walk, note_unsafe_name};
+use super::{Level, Walk, note_unsafe_name};
 use crate::blob::Origin;
 
 /// Hands every regular file of the tar stream `reader` to `walk`. `compressed` is the size of
@@ -13,11 +13,11 @@ use crate::blob::Origin;
 /// held to the ratio and total limits, since a tar's members have no compressed size of
 /// their own.
 pub(super) fn expand(
-    walk: &mut Walk<'_>,
+    walk: &mut Walk<'_, '_>,
     reader: impl Read,
     compressed: Option<u64>,
     origin: &Origin,
-    depth: u32,
+    level: &Level<'_>,
 ) {
     let state = Rc::new(GuardState::default());
     let guarded = Guard {
@@ -38,7 +38,7 @@ pub(super) fn expand(
         compressed.is_none(),
         &state,
         origin,
-        depth,
+        level,
     );
     if compressed.is_some() {
         walk.total += state.num_bytes.get();
@@ -46,12 +46,12 @@ pub(super) fn expand(
 }
 
 fn read_entries<R: Read>(
-    walk: &mut Walk<'_>,
+    walk: &mut Walk<'_, '_>,
     archive: &mut ::tar::Archive<R>,
     plain: bool,
     state: &GuardState,
     origin: &Origin,
-    depth: u32,
+    level: &Level<'_>,
 ) {
     let entries = match archive.entries() {
         Ok(entries) => entries,
@@ -96,7 +96,7 @@ fn read_entries<R: Read>(
             walk.read_member(&mut entry, u64::MAX, plain)
         };
         match read {
-            Ok(data) => walk.member(origin, name, data, depth),
+            Ok(data) => walk.member(origin, name, data, level),
             Err(super::Refusal::Io(error)) => return stream_failed(walk, state, origin, error),
             Err(refusal) => walk.refused(origin, &name, refusal),
         }
@@ -104,7 +104,7 @@ fn read_entries<R: Read>(
 }
 
 /// The stream ended in error: a limit of the guard, or damage.
-fn stream_failed(walk: &mut Walk<'_>, state: &GuardState, origin: &Origin, error: io::Error) {
+fn stream_failed(walk: &mut Walk<'_, '_>, state: &GuardState, origin: &Origin, error: io::Error) {
     if state.tripped.get() {
         walk.stopped = true;
         crate::warn!(

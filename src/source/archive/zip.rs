@@ -3,11 +3,11 @@
 
 use std::io::Cursor;
 
-use super::{Refusal, Walk, note_unsafe_name};
+use super::{Level, Refusal, Walk, note_unsafe_name};
 use crate::blob::Origin;
 
 /// Hands every file member of the zip in `bytes` to `walk`.
-pub(super) fn expand(walk: &mut Walk<'_>, bytes: &[u8], origin: &Origin, depth: u32) {
+pub(super) fn expand(walk: &mut Walk<'_, '_>, bytes: &[u8], origin: &Origin, level: &Level<'_>) {
     let mut archive = match ::zip::ZipArchive::new(Cursor::new(bytes)) {
         Ok(archive) => archive,
         Err(error) => return walk.damaged(origin, error),
@@ -69,7 +69,7 @@ pub(super) fn expand(walk: &mut Walk<'_>, bytes: &[u8], origin: &Origin, depth: 
             Err(error) => Err(Refusal::Io(std::io::Error::other(error))),
         };
         match read {
-            Ok(data) => walk.member(origin, name, data, depth),
+            Ok(data) => walk.member(origin, name, data, level),
             Err(refusal) => walk.refused(origin, &name, refusal),
         }
     }

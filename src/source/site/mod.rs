@@ -7,14 +7,16 @@
 //! What it never does: send anything but `GET` with `Host`, `Accept: */*`, a
 //! `viscan/VERSION` user agent and `Accept-Encoding: gzip`; use cookies, credentials, a proxy from the environment, or other
 //! headers; fetch from a host that is not a start URL's (unless `--allow-host`); follow a
-//! redirect off those hosts. Every request is bounded (requests, bytes, time).
-//! Requests are made one at a time, in discovery order.
+//! redirect off those hosts. Every request is bounded (requests, bytes, time), and at most
+//! `--concurrency` are in flight; responses are handled in discovery order (see [`crawl`]).
 
 pub mod links;
 pub mod url;
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::io::Read;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use links::{Link, LinkKind};
@@ -39,6 +41,11 @@ pub struct SiteOptions {
     pub max_response: u64,
     /// Time for one request, connect to last byte.
     pub timeout: Duration,
+    /// Requests in flight at once (`--concurrency`).
+    pub concurrency: usize,
+    /// Whether build manifests are asked for at their well-known paths though nothing links
+    /// them (not with `--no-guess-manifests`).
+    pub guess_manifests: bool,
 }
 
 impl SiteOptions {
@@ -50,6 +57,11 @@ impl SiteOptions {
     pub const DEFAULT_TIMEOUT_SECS: u64 = 20;
     /// Default `--depth`.
     pub const DEFAULT_DEPTH: u32 = 2;
+    /// Default `--concurrency`: a few requests at once, as a browser makes (and no more than a
+    /// small site would notice).
+    pub const DEFAULT_CONCURRENCY: usize = 4;
+    /// Largest `--concurrency`.
+    pub const MAX_CONCURRENCY: usize = 32;
 }
 
 /// One body the crawl fetched.
@@ -93,6 +105,13 @@ pub struct Crawl {
 
 /// Crawls from `options.urls`. Failures to fetch are reported through `diag` (errors: the run
 /// exits 2) and the crawl goes on; limits end it with an error that names the limit.
+///
+/// Up to `options.concurrency` requests are in flight at once (worker threads sharing one
+/// agent), but responses are *handled* in the order their requests were queued, as a crawl
+/// made one at a time would handle them: links are queued in the same order, messages come
+/// in the same order, and the files are returned in that order, whatever the concurrency.
+/// The request and byte budgets are shared counters reserved before each request and each
+/// chunk read, so they are never passed; only which request meets a limit first can differ.
 pub fn crawl(options: &SiteOptions) -> Crawl {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_global(Some(options.timeout))
@@ -103,51 +122,153 @@ pub fn crawl(options: &SiteOptions) -> Crawl {
         .user_agent(format!("viscan/{}", env!("CARGO_PKG_VERSION")))
         .build()
         .into();
+    let budget = Budget::default();
     let mut crawler = Crawler {
-        agent,
         options,
         seen: HashSet::new(),
         queue: VecDeque::new(),
         crawl: Crawl::default(),
-        out_of_budget: false,
+        stopped: false,
     };
     for url in &options.urls {
         crawler.enqueue(url.clone(), LinkKind::Page, 0);
     }
-    while let Some((url, kind, depth)) = crawler.queue.pop_front() {
-        if crawler.out_of_budget || crate::interrupt::requested() {
-            break;
+    let concurrency = options.concurrency.clamp(1, SiteOptions::MAX_CONCURRENCY);
+    let (job_tx, job_rx) = mpsc::channel::<(u64, Url, bool)>();
+    let (done_tx, done_rx) = mpsc::channel::<(u64, Result<(Url, Vec<u8>), Failure>)>();
+    let job_rx = Mutex::new(job_rx);
+    std::thread::scope(|scope| {
+        for _ in 0..concurrency {
+            let (agent, job_rx, done_tx, budget) =
+                (agent.clone(), &job_rx, done_tx.clone(), &budget);
+            scope.spawn(move || {
+                loop {
+                    let job = match job_rx.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok((seq, url, guess)) = job else { return };
+                    let result = fetch(&agent, options, budget, url, guess);
+                    if done_tx.send((seq, result)).is_err() {
+                        return;
+                    }
+                }
+            });
         }
-        crawler.visit(url, kind, depth);
-    }
+        drop(done_tx);
+        // Jobs handed out but not yet handled, by sequence number.
+        let mut jobs: HashMap<u64, (LinkKind, u32)> = HashMap::new();
+        let mut finished: BTreeMap<u64, Result<(Url, Vec<u8>), Failure>> = BTreeMap::new();
+        let (mut next_seq, mut next_done) = (0u64, 0u64);
+        loop {
+            // At most `concurrency` requests between handed out and handled: never more
+            // connections than that, and no response waits long for its turn.
+            while next_seq - next_done < concurrency as u64
+                && !crawler.stopped
+                && !budget.exhausted.load(Ordering::Relaxed)
+                && !crate::interrupt::requested()
+            {
+                let Some((url, kind, depth)) = crawler.queue.pop_front() else {
+                    break;
+                };
+                let guess = matches!(kind, LinkKind::GuessedMap | LinkKind::GuessedManifest);
+                jobs.insert(next_seq, (kind, depth));
+                if job_tx.send((next_seq, url, guess)).is_err() {
+                    break;
+                }
+                next_seq += 1;
+            }
+            if next_done == next_seq {
+                break;
+            }
+            let Ok((seq, result)) = done_rx.recv() else {
+                break;
+            };
+            finished.insert(seq, result);
+            while let Some(result) = finished.remove(&next_done) {
+                if let Some((kind, depth)) = jobs.remove(&next_done) {
+                    crawler.handle(result, kind, depth);
+                }
+                next_done += 1;
+            }
+        }
+        drop(job_tx);
+    });
+    crawler.crawl.num_requests = budget.requests.load(Ordering::Relaxed);
+    crawler.crawl.num_bytes = budget.bytes.load(Ordering::Relaxed);
     crawler.crawl
 }
 
+/// The crawl's request and byte budgets, shared by the fetching threads.
+#[derive(Default)]
+struct Budget {
+    /// Requests made (reserved before each).
+    requests: AtomicU64,
+    /// Body bytes kept (reserved before each chunk is kept; given back when a body is dropped).
+    bytes: AtomicU64,
+    /// Set when a budget ran out: nothing more is handed out.
+    exhausted: AtomicBool,
+}
+
+impl Budget {
+    /// Takes `n` of `counter` if that stays within `max`.
+    fn take(counter: &AtomicU64, n: u64, max: u64) -> bool {
+        counter
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |used| {
+                used.checked_add(n).filter(|&total| total <= max)
+            })
+            .is_ok()
+    }
+}
+
+/// Why a fetch brought nothing back.
+#[derive(Debug)]
+enum Failure {
+    /// Already said, or nothing to say (a guess that is not there).
+    Silent,
+    /// An error to report when the fetch is handled.
+    Error(String),
+    /// A budget ran out: reported once, then the crawl ends.
+    Budget(String),
+}
+
 struct Crawler<'a> {
-    agent: ureq::Agent,
     options: &'a SiteOptions,
     seen: HashSet<Url>,
     queue: VecDeque<(Url, LinkKind, u32)>,
     crawl: Crawl,
-    out_of_budget: bool,
+    /// Set once a budget ran out and that was said.
+    stopped: bool,
 }
 
 /// Redirects followed for one fetch before it counts as a loop.
 const MAX_REDIRECTS: usize = 10;
 
-impl Crawler<'_> {
-    fn allowed(&self, url: &Url) -> bool {
-        self.options
-            .urls
-            .iter()
-            .any(|start| start.authority == url.authority)
-            || self.options.allow_hosts.iter().any(|h| {
-                h.eq_ignore_ascii_case(&url.authority) || h.eq_ignore_ascii_case(url.host())
-            })
-    }
+/// Build manifests that name lazily loaded chunks but that nothing links: CRA's
+/// `asset-manifest.json`, Vite's `.vite/manifest.json` (Vite 5+) and `manifest.json` (Vite 4
+/// and older). Asked for once per start page's folder and site root (see
+/// [`SiteOptions::guess_manifests`]).
+const MANIFESTS: &[&str] = &[
+    "asset-manifest.json",
+    ".vite/manifest.json",
+    "manifest.json",
+];
 
+/// Whether `url`'s host is one the crawl may fetch from.
+fn allowed(options: &SiteOptions, url: &Url) -> bool {
+    options
+        .urls
+        .iter()
+        .any(|start| start.authority == url.authority)
+        || options
+            .allow_hosts
+            .iter()
+            .any(|h| h.eq_ignore_ascii_case(&url.authority) || h.eq_ignore_ascii_case(url.host()))
+}
+
+impl Crawler<'_> {
     fn enqueue(&mut self, url: Url, kind: LinkKind, depth: u32) {
-        if !self.allowed(&url) {
+        if !allowed(self.options, &url) {
             if self.seen.insert(url) {
                 self.crawl.num_other_hosts += 1;
             }
@@ -158,12 +279,31 @@ impl Crawler<'_> {
         }
     }
 
-    fn visit(&mut self, url: Url, kind: LinkKind, depth: u32) {
-        let Some((url, bytes)) = self.fetch(url, kind == LinkKind::GuessedMap) else {
-            return;
+    /// Handles one fetch, in queue order: reports its failure, or queues what it links and
+    /// keeps its body.
+    fn handle(&mut self, result: Result<(Url, Vec<u8>), Failure>, kind: LinkKind, depth: u32) {
+        let (url, bytes) = match result {
+            Ok(fetched) => fetched,
+            Err(Failure::Silent) => return,
+            Err(Failure::Error(message)) => return crate::err!("{message}"),
+            Err(Failure::Budget(message)) => {
+                // One message for the crawl: requests in flight may meet the limit too.
+                if !self.stopped {
+                    self.stopped = true;
+                    crate::err!("{message}");
+                }
+                return;
+            }
         };
         let kind = match kind {
             LinkKind::GuessedMap => LinkKind::Map,
+            LinkKind::GuessedManifest => {
+                // A server that answers every path with its page is not a manifest.
+                if serde_json::from_slice::<serde_json::Value>(&bytes).is_err() {
+                    return;
+                }
+                LinkKind::Script
+            }
             kind => kind,
         };
         let looks_html = kind == LinkKind::Page
@@ -173,13 +313,16 @@ impl Crawler<'_> {
                 .skip_while(|b| b.is_ascii_whitespace())
                 .take(1)
                 .any(|&b| b == b'<');
+        let path = url.path_only();
         let found = match kind {
             LinkKind::Map | LinkKind::GuessedMap => Vec::new(),
             _ if looks_html && kind == LinkKind::Page => links::of_html(&bytes),
+            _ if path.ends_with(".json") => {
+                links::of_manifest(&bytes).unwrap_or_else(|| links::of_script(&bytes))
+            }
             _ => links::of_script(&bytes),
         };
         // A script that names no map may still have one beside it (`NAME.js.map`).
-        let path = url.path_only();
         if kind == LinkKind::Script
             && (path.ends_with(".js") || path.ends_with(".mjs"))
             && !found.iter().any(|l| l.kind == LinkKind::Map)
@@ -190,6 +333,16 @@ impl Crawler<'_> {
         }
         for link in found {
             self.follow(&url, link, depth);
+        }
+        // A start page that answered: its build manifests, in its folder and at the root.
+        if kind == LinkKind::Page && depth == 0 && self.options.guess_manifests {
+            for folder in [url.path_only().rsplit_once('/').map_or("", |(f, _)| f), ""] {
+                for name in MANIFESTS {
+                    if let Some(manifest) = url.join(&format!("{folder}/{name}")) {
+                        self.enqueue(manifest, LinkKind::GuessedManifest, depth);
+                    }
+                }
+            }
         }
         self.crawl.files.push(Fetched { url, bytes, kind });
     }
@@ -222,117 +375,120 @@ impl Crawler<'_> {
             kind => self.enqueue(target, kind, depth),
         }
     }
+}
 
-    /// GETs `url`, following redirects within the allowed hosts; the final URL and body.
-    /// A `guess` that is not there (HTTP 404 or 410) is passed over silently.
-    fn fetch(&mut self, url: Url, guess: bool) -> Option<(Url, Vec<u8>)> {
-        let mut url = url;
-        let mut chain: Vec<Url> = Vec::new();
-        loop {
-            if self.crawl.num_requests >= self.options.max_requests {
-                self.out_of_budget = true;
-                crate::err!(
-                    "{}: not fetched: --max-requests {} reached; the crawl is incomplete",
+/// GETs `url` on a fetching thread, following redirects within the allowed hosts; the final
+/// URL and body. A `guess` that is not there (HTTP 404 or 410) fails silently.
+fn fetch(
+    agent: &ureq::Agent,
+    options: &SiteOptions,
+    budget: &Budget,
+    url: Url,
+    guess: bool,
+) -> Result<(Url, Vec<u8>), Failure> {
+    let mut url = url;
+    let mut chain: Vec<Url> = Vec::new();
+    loop {
+        if budget.exhausted.load(Ordering::Relaxed)
+            || !Budget::take(&budget.requests, 1, options.max_requests)
+        {
+            budget.exhausted.store(true, Ordering::Relaxed);
+            return Err(Failure::Budget(format!(
+                "{}: not fetched: --max-requests {} reached; the crawl is incomplete",
+                shown(&url),
+                options.max_requests
+            )));
+        }
+        let started = Instant::now();
+        let timed_out = |url: &Url| {
+            Failure::Error(format!(
+                "{}: timed out after {} s (--timeout)",
+                shown(url),
+                options.timeout.as_secs_f64()
+            ))
+        };
+        let mut response = match agent.get(url.to_string()).call() {
+            Ok(response) => response,
+            Err(ureq::Error::Timeout(_)) => return Err(timed_out(&url)),
+            Err(error) => return Err(Failure::Error(format!("{}: {error}", shown(&url)))),
+        };
+        let status = response.status().as_u16();
+        if (300..400).contains(&status) {
+            let location = response
+                .headers()
+                .get("location")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|l| url.join(l));
+            let Some(next) = location else {
+                return Err(Failure::Error(format!(
+                    "{}: HTTP {status} without a usable Location",
+                    shown(&url)
+                )));
+            };
+            if !allowed(options, &next) {
+                return Err(Failure::Error(format!(
+                    "{}: redirect to {} not followed: another host (--allow-host)",
                     shown(&url),
-                    self.options.max_requests
-                );
-                return None;
+                    shown(&next)
+                )));
             }
-            self.crawl.num_requests += 1;
-            let started = Instant::now();
-            let mut response = match self.agent.get(url.to_string()).call() {
-                Ok(response) => response,
-                Err(ureq::Error::Timeout(_)) => {
-                    crate::err!(
-                        "{}: timed out after {} s (--timeout)",
-                        shown(&url),
-                        self.options.timeout.as_secs_f64()
-                    );
-                    return None;
-                }
+            chain.push(url.clone());
+            if chain.contains(&next) || chain.len() > MAX_REDIRECTS {
+                return Err(Failure::Error(format!(
+                    "{}: redirect loop ({} redirects)",
+                    shown(&chain[0]),
+                    chain.len()
+                )));
+            }
+            url = next;
+            continue;
+        }
+        if guess && (status == 404 || status == 410) {
+            return Err(Failure::Silent);
+        }
+        if status != 200 {
+            return Err(Failure::Error(format!("{}: HTTP {status}", shown(&url))));
+        }
+        let mut reader = response.body_mut().as_reader();
+        let mut body = Vec::new();
+        let mut chunk = vec![0u8; 64 * 1024];
+        // Gives back what this body reserved when it is dropped.
+        let release = |body: &Vec<u8>| {
+            budget.bytes.fetch_sub(body.len() as u64, Ordering::Relaxed);
+        };
+        loop {
+            let n = match reader.read(&mut chunk) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(error) => {
-                    crate::err!("{}: {error}", shown(&url));
-                    return None;
+                    release(&body);
+                    if started.elapsed() >= options.timeout {
+                        return Err(timed_out(&url));
+                    }
+                    return Err(Failure::Error(format!("{}: {error}", shown(&url))));
                 }
             };
-            let status = response.status().as_u16();
-            if (300..400).contains(&status) {
-                let location = response
-                    .headers()
-                    .get("location")
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|l| url.join(l));
-                let Some(next) = location else {
-                    crate::err!("{}: HTTP {status} without a usable Location", shown(&url));
-                    return None;
-                };
-                if !self.allowed(&next) {
-                    crate::err!(
-                        "{}: redirect to {} not followed: another host (--allow-host)",
-                        shown(&url),
-                        shown(&next)
-                    );
-                    return None;
-                }
-                chain.push(url.clone());
-                if chain.contains(&next) || chain.len() > MAX_REDIRECTS {
-                    crate::err!(
-                        "{}: redirect loop ({} redirects)",
-                        shown(&chain[0]),
-                        chain.len()
-                    );
-                    return None;
-                }
-                url = next;
-                continue;
+            if (body.len() + n) as u64 > options.max_response {
+                release(&body);
+                return Err(Failure::Error(format!(
+                    "{}: skipped: larger than {} bytes (--max-file-size)",
+                    shown(&url),
+                    options.max_response
+                )));
             }
-            if guess && (status == 404 || status == 410) {
-                return None;
+            if !Budget::take(&budget.bytes, n as u64, options.max_bytes) {
+                release(&body);
+                budget.exhausted.store(true, Ordering::Relaxed);
+                return Err(Failure::Budget(format!(
+                    "{}: not read in full: --max-bytes {} reached; the crawl is incomplete",
+                    shown(&url),
+                    options.max_bytes
+                )));
             }
-            if status != 200 {
-                crate::err!("{}: HTTP {status}", shown(&url));
-                return None;
-            }
-            let left = self.options.max_bytes.saturating_sub(self.crawl.num_bytes);
-            let limit = left.min(self.options.max_response);
-            let mut body = Vec::new();
-            let read = response
-                .body_mut()
-                .as_reader()
-                .take(limit + 1)
-                .read_to_end(&mut body);
-            if let Err(error) = read {
-                if started.elapsed() >= self.options.timeout {
-                    crate::err!(
-                        "{}: timed out after {} s (--timeout)",
-                        shown(&url),
-                        self.options.timeout.as_secs_f64()
-                    );
-                } else {
-                    crate::err!("{}: {error}", shown(&url));
-                }
-                return None;
-            }
-            if body.len() as u64 > limit {
-                if limit == left {
-                    self.out_of_budget = true;
-                    crate::err!(
-                        "{}: not read in full: --max-bytes {} reached; the crawl is incomplete",
-                        shown(&url),
-                        self.options.max_bytes
-                    );
-                } else {
-                    crate::err!(
-                        "{}: skipped: larger than {} bytes (--max-file-size)",
-                        shown(&url),
-                        self.options.max_response
-                    );
-                }
-                return None;
-            }
-            self.crawl.num_bytes += body.len() as u64;
-            return Some((url, body));
+            body.extend_from_slice(&chunk[..n]);
         }
+        return Ok((url, body));
     }
 }
 
