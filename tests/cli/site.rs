@@ -51,12 +51,7 @@ impl Server {
                     Arc::clone(&p),
                     Arc::clone(&active),
                 );
-                std::thread::spawn(move || {
-                    let now = a.fetch_add(1, Ordering::SeqCst) + 1;
-                    p.fetch_max(now, Ordering::SeqCst);
-                    answer(stream, &r, &l);
-                    a.fetch_sub(1, Ordering::SeqCst);
-                });
+                std::thread::spawn(move || answer(stream, &r, &l, &a, &p));
             }
         });
         Server {
@@ -87,7 +82,16 @@ impl Server {
     }
 }
 
-fn answer(stream: TcpStream, routes: &Mutex<HashMap<String, Reply>>, log: &Mutex<Vec<String>>) {
+/// Answers one request. `active` counts requests between their arrival and the moment their
+/// answer starts: a client that waits for each answer before its next request never has two
+/// (counting until the write ends would race the client's next request).
+fn answer(
+    stream: TcpStream,
+    routes: &Mutex<HashMap<String, Reply>>,
+    log: &Mutex<Vec<String>>,
+    active: &AtomicUsize,
+    peak: &AtomicUsize,
+) {
     let mut reader = BufReader::new(stream.try_clone().expect("clone stream"));
     let mut request_line = String::new();
     if reader.read_line(&mut request_line).is_err() {
@@ -101,6 +105,8 @@ fn answer(stream: TcpStream, routes: &Mutex<HashMap<String, Reply>>, log: &Mutex
         }
         headers.push(line.trim().to_ascii_lowercase());
     }
+    let now = active.fetch_add(1, Ordering::SeqCst) + 1;
+    peak.fetch_max(now, Ordering::SeqCst);
     let mut parts = request_line.split_whitespace();
     let (method, path) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
     log.lock()
@@ -117,6 +123,7 @@ fn answer(stream: TcpStream, routes: &Mutex<HashMap<String, Reply>>, log: &Mutex
         }
         None => ("404 Not Found", String::new(), b"not found".to_vec()),
     };
+    active.fetch_sub(1, Ordering::SeqCst);
     let head = format!(
         "HTTP/1.1 {status}\r\n{extra}Content-Length: {}\r\nConnection: close\r\n\r\n",
         body.len()
