@@ -32,6 +32,7 @@ mod graph;
 /// Public so the fuzz targets (`fuzz/`) can reach its parser; nothing else outside `git` uses it.
 pub mod index_file;
 mod messages;
+mod pack_order;
 mod staged;
 mod tracked;
 
@@ -727,6 +728,19 @@ impl BlobReader {
         buf.extend_from_slice(content);
         Ok(Ok(()))
     }
+}
+
+/// Sorts `items` in the order their objects (`id_of`) lie in the repository's packs, loose
+/// objects last: blobs read in this order rebuild far fewer delta chains ([`pack_order`]).
+pub fn sort_in_pack_order<T>(git_dir: &Path, items: &mut [T], id_of: impl Fn(&T) -> Oid) {
+    let mut ids: Vec<Oid> = items.iter().map(&id_of).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let positions = pack_order::pack_positions(git_dir, &ids);
+    items.sort_by_cached_key(|item| {
+        ids.binary_search(&id_of(item))
+            .map_or(pack_order::NOT_PACKED, |i| positions[i])
+    });
 }
 
 /// The git directory of the repository containing `path`.
