@@ -31,14 +31,19 @@ pub fn group_keys(findings: &[Finding]) -> Vec<Key> {
         });
         let key = &mut keys[slot];
         key.findings.push(i);
-        key.rules.push(finding.rule_id.clone());
+        // No copy per finding: a key found 10,000 times has one or two rules (issue 11).
+        if !key.rules.contains(&finding.rule_id) {
+            key.rules.push(finding.rule_id.clone());
+        }
         key.severity = key.severity.max(finding.severity);
         key.public |= is_public(finding);
         if let Some(present) = finding.present_at_head {
             key.present_at_head = Some(key.present_at_head.unwrap_or(false) || present);
         }
         if let Some(repository) = &finding.origin.repository {
-            key.repositories.push(repository.to_string());
+            if !key.repositories.iter().any(|r| **r == **repository) {
+                key.repositories.push(repository.to_string());
+            }
         }
     }
     for key in &mut keys {
