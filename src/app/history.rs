@@ -89,13 +89,18 @@ pub(super) fn collect(ctx: &Run<'_>, settings: &HistorySettings) -> anyhow::Resu
     let git_dir = git::git_dir(&settings.history.repo)?;
     let repository = repository_name(settings, &git_dir.canonicalize().unwrap_or(git_dir.clone()));
     let progress = Progress::new(ctx.output.quiet);
-    let (index, parts) = index_and_scan(scanner, settings, max_file_size, &git_dir, &progress)?;
+    let scanned = index_and_scan(scanner, settings, max_file_size, &git_dir, &progress)?;
+    let Scanned {
+        index,
+        parts,
+        num_jobs,
+        walked_head_blobs: walked,
+    } = scanned;
     progress.finish();
     if ctx.output.verbose {
         crate::note!(
-            "viscan: {} commits, {} unique (blob, path class) pairs in {:.3}s",
+            "viscan: {} commits, {num_jobs} unique (blob, path class) pairs in {:.3}s",
             index.num_commits,
-            index.scanned.len(),
             started.elapsed().as_secs_f64()
         );
     }
@@ -118,13 +123,6 @@ pub(super) fn collect(ctx: &Run<'_>, settings: &HistorySettings) -> anyhow::Resu
         .flat_map(|(_, found)| found.iter().map(|f| f.secret.expose().to_vec()))
         .collect();
     if !by_blob.is_empty() || !message_findings.is_empty() {
-        // Only HEAD's blobs: a set of every blob walked would double the index (issue 11).
-        let walked: HashSet<Oid> = index
-            .scanned
-            .iter()
-            .map(|(id, _)| *id)
-            .filter(|id| index.head_blobs.contains(id))
-            .collect();
         let rest: Vec<(Oid, PathBuf)> = index
             .head_blobs
             .iter()
@@ -219,32 +217,53 @@ fn scan_messages(scanner: &Scanner, repo: &Path, commits: &[Oid]) -> anyhow::Res
     Ok(findings)
 }
 
-/// Walks history on this thread, collecting each (blob, path class) the walk announces, then
-/// reads and scans them on the pool in pack order: read in the order the walk meets them
-/// (oldest first), blobs rebuild long delta chains over and over (issue 11, see
-/// [`git::sort_in_pack_order`]). A job is a blob id and an interned path: 24 bytes per unique
-/// (blob, path class), paths kept once.
+/// What [`index_and_scan`] found.
+struct Scanned {
+    index: git::HistoryIndex,
+    parts: Vec<Part>,
+    /// Unique (blob, path class) pairs read.
+    num_jobs: usize,
+    /// The blobs of HEAD's tree the walk met (the others are looked at separately).
+    walked_head_blobs: HashSet<Oid>,
+}
+
+/// Walks history on this thread, collecting each (blob, path) the walk announces, keeps one
+/// per (blob, path class) (the first path the walk met it under), then reads and scans them
+/// on the pool in pack order: read in the order the walk meets them (oldest first), blobs
+/// rebuild long delta chains over and over (issue 11, see [`git::sort_in_pack_order`]). A job
+/// is a blob id and an interned path: 24 bytes, in a sorted vector rather than a hash set
+/// (issue 11); each path is kept once.
 fn index_and_scan(
     scanner: &Scanner,
     settings: &HistorySettings,
     max_file_size: u64,
     git_dir: &Path,
     progress: &Progress,
-) -> anyhow::Result<(git::HistoryIndex<PathClass>, Vec<Part>)> {
+) -> anyhow::Result<Scanned> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(settings.threads)
         .build()
         .context("failed to start scanning threads")?;
     let mut paths = PathTable::default();
     let mut jobs: Vec<(Oid, u32)> = Vec::new();
-    let classify = |path: &Path| scanner.path_class(path);
-    let index = git::index_history(&settings.history, classify, |id, path| {
-        progress.found_blob();
+    let index = git::index_history(&settings.history, |id, path| {
         jobs.push((id, paths.intern(path)));
     })?;
-    progress.walked(index.num_commits);
-    git::sort_in_pack_order(git_dir, &mut jobs, |&(id, _)| id);
     let paths = paths.into_paths();
+    let classes: Vec<PathClass> = paths.iter().map(|p| scanner.path_class(p)).collect();
+    // Stable: among the paths of one class, the first the walk met stays first.
+    jobs.sort_by_key(|&(id, path)| (id, classes[path as usize]));
+    jobs.dedup_by_key(|&mut (id, path)| (id, classes[path as usize]));
+    drop(classes);
+    jobs.shrink_to_fit();
+    progress.found_blobs(jobs.len() as u64);
+    progress.walked(index.num_commits);
+    let walked_head_blobs = jobs
+        .iter()
+        .map(|&(id, _)| id)
+        .filter(|id| index.head_blobs.contains(id))
+        .collect();
+    git::sort_in_pack_order(git_dir, &mut jobs, |&(id, _)| id);
 
     // Workers take jobs one at a time, so all of them read the same stretch of the pack and
     // share libgit2's cache of delta bases (one per pack, shared by every handle).
@@ -268,7 +287,12 @@ fn index_and_scan(
             });
         }
     });
-    Ok((index, parts.into_inner().unwrap_or_default()))
+    Ok(Scanned {
+        index,
+        parts: parts.into_inner().unwrap_or_default(),
+        num_jobs: jobs.len(),
+        walked_head_blobs,
+    })
 }
 
 /// Each distinct path once, numbered in order of first use.
@@ -395,8 +419,8 @@ impl Progress {
         }
     }
 
-    fn found_blob(&self) {
-        self.num_found.fetch_add(1, Ordering::Relaxed);
+    fn found_blobs(&self, num: u64) {
+        self.num_found.fetch_add(num, Ordering::Relaxed);
     }
 
     fn walked(&self, num_commits: u64) {

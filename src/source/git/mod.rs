@@ -1,11 +1,10 @@
 //! Git sources, on libgit2 (`git2`), kept behind this one module so the object reader can be
 //! swapped if measurements demand it.
 //!
-//! - [`index_history`] walks the commits to audit and announces each blob the first time it is
-//!   introduced under each *class* of path the caller tells apart (the scanner's path classes:
-//!   the same content at `a.txt` and at `dist/app.js.map` is two jobs), so blobs are scanned
-//!   while the walk goes on. It keeps one small entry per (blob, class), never the paths: blob
-//!   contents are read by the app, once per class, with one [`BlobReader`] per thread.
+//! - [`index_history`] walks the commits to audit and announces each (blob, path) a commit
+//!   introduces; it keeps nothing per blob. The app keeps one job per (blob, path class),
+//!   sorts them in pack order ([`sort_in_pack_order`]) and reads them with one [`BlobReader`]
+//!   per thread.
 //! - [`introductions`] walks the same commits again for the few blobs that had findings and
 //!   lists every path each was introduced at, with the first commit that did so.
 //! - Both visit each (commit, changed path) once, with hash sets, and stop at
@@ -16,7 +15,6 @@
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
-use std::hash::Hash;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -111,11 +109,9 @@ pub struct Introduction {
 
 /// What [`index_history`] found.
 #[derive(Debug)]
-pub struct HistoryIndex<K> {
+pub struct HistoryIndex {
     /// Commits walked.
     pub num_commits: u64,
-    /// Every (blob, path class) announced.
-    pub scanned: HashSet<(Oid, K)>,
     /// Blob ids in HEAD's tree (empty for an unborn HEAD).
     pub head_blobs: HashSet<Oid>,
     /// The commits walked, parents first (their messages are scanned too).
@@ -131,26 +127,19 @@ fn open(path: &Path) -> anyhow::Result<Repository> {
     .with_context(|| format!("{}: not a git repository", path.display()))
 }
 
-/// Walks the commits selected by `options`, parents before children, and announces each blob
-/// the first time it is introduced under each class of path: `on_new_blob` is called with the
-/// blob id and that path the moment the pair (blob, `classify(path)`) is first seen, so blobs
-/// can be scanned while the walk goes on. A merge introduces only what differs from every
-/// parent.
-pub fn index_history<K: Hash + Eq>(
+/// Walks the commits selected by `options`, parents before children, and calls `on_blob`
+/// with each (blob id, path) a commit introduces, in walk order: the same blob again when a
+/// later commit puts it at another path (a copy, a rename) or back (a revert). A merge
+/// introduces only what differs from every parent.
+pub fn index_history(
     options: &HistoryOptions,
-    mut classify: impl FnMut(&Path) -> K,
-    mut on_new_blob: impl FnMut(Oid, &Path),
-) -> anyhow::Result<HistoryIndex<K>> {
-    let mut scanned = HashSet::new();
+    mut on_blob: impl FnMut(Oid, &Path),
+) -> anyhow::Result<HistoryIndex> {
     let (num_commits, head_blobs, commits) = walk(options, true, |_, path, id| {
-        let path = as_path(path);
-        if scanned.insert((id, classify(&path))) {
-            on_new_blob(id, &path);
-        }
+        on_blob(id, &as_path(path));
     })?;
     Ok(HistoryIndex {
         num_commits,
-        scanned,
         head_blobs,
         commits,
     })
