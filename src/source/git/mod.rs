@@ -234,6 +234,8 @@ fn walk(
     };
     let mut num_commits = 0u64;
     let mut commits = Vec::new();
+    // The last commit walked and its tree: usually the next commit's parent.
+    let mut previous: Option<(Oid, git2::Tree<'_>)> = None;
     if num_starts > 0 {
         // libgit2 orders the whole walk before it yields a commit, so one unreadable commit (a
         // truncated or corrupt pack) would end it: then walk what can be read, ourselves.
@@ -286,7 +288,7 @@ fn walk(
             num_commits += 1;
             commits.push(oid);
             budget.num_commit = 0;
-            match add_commit(&repo, &commit, &mut budget, &mut visit) {
+            match add_commit(&repo, &commit, &mut previous, &mut budget, &mut visit) {
                 Err(error) => report_if!(report, err!("commit {oid}: {}", error.message())),
                 Ok(Walked::Cut) => report_if!(
                     report,
@@ -490,20 +492,29 @@ enum Walked {
 }
 
 /// Calls `visit` with each (path, blob id) `commit` introduces: what differs from every parent.
-fn add_commit(
-    repo: &Repository,
-    commit: &git2::Commit<'_>,
+///
+/// `previous` is the commit walked before and its tree, replaced by this one's: in a linear
+/// history it is the parent, whose commit and tree then need not be read again (libgit2's
+/// object cache is off, see [`configure`]).
+fn add_commit<'r>(
+    repo: &'r Repository,
+    commit: &git2::Commit<'r>,
+    previous: &mut Option<(Oid, git2::Tree<'r>)>,
     budget: &mut Budget,
     visit: &mut impl FnMut(&Arc<CommitMeta>, &[u8], Oid),
 ) -> Result<Walked, git2::Error> {
     let tree = commit.tree()?;
+    let before = previous.replace((commit.id(), tree.clone()));
     let meta = Arc::new(commit_meta(commit));
     if commit.parent_count() <= 1 {
         // A parent that cannot be read (a damaged pack, walked around by `readable_order`,
         // which reported it) counts as empty: all of this commit's tree is new as far as the
         // audit can tell.
-        let parent_tree = match commit.parent_count() {
-            0 => None,
+        let parent_tree = match (commit.parent_count(), before) {
+            (0, _) => None,
+            (_, Some((id, parent_tree))) if commit.parent_id(0).ok() == Some(id) => {
+                Some(parent_tree)
+            }
             _ => commit.parent(0).and_then(|p| p.tree()).ok(),
         };
         return diff_trees(
