@@ -18,7 +18,17 @@
 #   4. prints a summary with PASS/MISS per target. It exits 0 even when a target is missed: it
 #      is a benchmark, not a test. It exits non-zero only when nothing could be measured.
 #
-# Usage: bench/history.sh        (from any directory)
+# Usage: bench/history.sh                 (from any directory; the synthetic repository)
+#        bench/history.sh REPO...         (these repositories instead, e.g. clones of real ones)
+#        HISTORY_REPO=REPO bench/history.sh
+#
+# Given repositories (any git directory or work tree, bare or not; "synthetic" names the
+# built one) are measured as they are: no recipe, so no expected findings. For each one, one
+# hyperfine run times viscan and the two floors, `git cat-file --batch-all-objects --batch`
+# (inflating every object once) and `git rev-list --objects --all` (walking every commit and
+# tree, reading no blob), and the summary prints viscan's time ratio to each and the peak RSS
+# of all three. With VISCAN_BASE set, that binary audits the repository once too and its
+# findings are compared with viscan's (path, line, rule, commit, fingerprint).
 #
 # Environment:
 #   VISCAN_BIN       viscan binary to benchmark (default: build and use target/release/viscan)
@@ -26,6 +36,11 @@
 #                    $BENCH_DIR/history-repo (bare) and $BENCH_DIR/staged-repo
 #   BENCH_PARTS      which parts to run (default "history staged")
 #   BENCH_SEED       seed for the repository recipe and the fake leaks (default 1337)
+#   HISTORY_REPO     repositories to measure instead of the synthetic one (space-separated;
+#                    positional arguments do the same)
+#   VISCAN_BASE      another viscan binary whose findings must be the same (default: none)
+#   HISTORY_TARGET_RATIO    target for viscan / cat-file on given repositories (default 0.7)
+#   HISTORY_TARGET_RSS_MIB  target for viscan's peak RSS on given repositories (default 150)
 #   HISTORY_COMMITS  commits in the history repository (default 3000; at least 100)
 #   HISTORY_LEAKS    fake leaks planted in the history (default 12)
 #   HISTORY_THREADS  viscan history -j (default 2; git cat-file uses one thread)
@@ -57,6 +72,10 @@ HISTORY_COMMITS="${HISTORY_COMMITS:-3000}"
 HISTORY_LEAKS="${HISTORY_LEAKS:-12}"
 HISTORY_THREADS="${HISTORY_THREADS:-2}"
 HISTORY_REBUILD="${HISTORY_REBUILD:-0}"
+# Read before set_paths, which names the synthetic repository HISTORY_REPO.
+GIVEN_REPOS="${HISTORY_REPO:-}"
+HISTORY_TARGET_RATIO="${HISTORY_TARGET_RATIO:-0.7}"
+HISTORY_TARGET_RSS_MIB="${HISTORY_TARGET_RSS_MIB:-150}"
 RUNS="${RUNS:-5}"
 STAGED_FILES="${STAGED_FILES:-50000}"
 STAGED_RUNS="${STAGED_RUNS:-20}"
@@ -668,33 +687,123 @@ history_repo_stats() {
             END { printf "%d %d %d %d %d\n", commits, n, blobs, pack, bytes }'
 }
 
-# measure_history: the RSS/validation run, then hyperfine on git and viscan.
-measure_history() {
-    read -r REPO_COMMITS REPO_OBJECTS REPO_BLOBS REPO_PACK_BYTES REPO_INFLATED_BYTES <"$HISTORY_STATS"
-    GIT_CMD_STR="git -C $(printf '%q' "$HISTORY_REPO") cat-file --batch-all-objects --batch >/dev/null"
-    HISTORY_CMD=("$VISCAN" history "$HISTORY_REPO" -j "$HISTORY_THREADS" --format json -o "$HISTORY_OUT")
+# measure_repo REPO OUT LOG_PREFIX: peak RSS of viscan (also the run that checks it works and
+# writes the JSON report OUT) and of both floors, then one hyperfine run of all three. Sets
+# M_RC, M_RSS_KB, M_GIT_RSS_KB, M_WALK_RSS_KB, M_GIT_MEAN/SD, M_WALK_MEAN/SD, M_MEAN/SD and the
+# command strings GIT_CMD_STR, WALK_CMD_STR, HISTORY_CMD_STR.
+measure_repo() {
+    local repo="$1" out="$2" prefix="$3"
+    GIT_CMD_STR="git -C $(printf '%q' "$repo") cat-file --batch-all-objects --batch >/dev/null"
+    WALK_CMD_STR="git -C $(printf '%q' "$repo") rev-list --objects --all >/dev/null"
+    HISTORY_CMD=("$VISCAN" history "$repo" -j "$HISTORY_THREADS" --format json -o "$out")
     HISTORY_CMD_STR="$(bench_quote "${HISTORY_CMD[@]}")"
 
-    # Never a stale report: remove the last one (a regular file of ours, see set_paths).
-    rm -f -- "$HISTORY_OUT"
+    # Never a stale report: remove the last one (a regular file of ours).
+    rm -f -- "$out"
     bench_log "viscan history peak RSS: /usr/bin/time -v $HISTORY_CMD_STR"
-    bench_measure_rss "$HISTORY_RSS_LOG" "${HISTORY_CMD[@]}"
-    HISTORY_RC="$BENCH_RC"
-    HISTORY_RSS_KB="$BENCH_RSS_KB"
-    check_viscan_rc "$HISTORY_RC" "$HISTORY_RSS_LOG"
-    HISTORY_CHECK="$(check_history_report)"
+    bench_measure_rss "$prefix-viscan-time.log" "${HISTORY_CMD[@]}"
+    M_RC="$BENCH_RC"
+    M_RSS_KB="$BENCH_RSS_KB"
+    check_viscan_rc "$M_RC" "$prefix-viscan-time.log"
 
-    bench_log "git cat-file peak RSS (reference)"
-    bench_measure_rss "$HISTORY_GIT_RSS_LOG" git -C "$HISTORY_REPO" cat-file --batch-all-objects --batch
-    GIT_RSS_KB="$BENCH_RSS_KB"
+    bench_log "git floors' peak RSS (reference)"
+    bench_measure_rss "$prefix-git-time.log" git -C "$repo" cat-file --batch-all-objects --batch
+    M_GIT_RSS_KB="$BENCH_RSS_KB"
+    bench_measure_rss "$prefix-walk-time.log" git -C "$repo" rev-list --objects --all
+    M_WALK_RSS_KB="$BENCH_RSS_KB"
 
     # hyperfine runs each command through a shell, which the redirection needs; it subtracts
     # the shell's own start-up time.
-    bench_hyperfine "$HISTORY_HYPERFINE_JSON" git "$GIT_CMD_STR" viscan "$HISTORY_CMD_STR"
-    GIT_MEAN="$(bench_hyperfine_stat "$HISTORY_HYPERFINE_JSON" 0 mean)"
-    GIT_SD="$(bench_hyperfine_stat "$HISTORY_HYPERFINE_JSON" 0 stddev)"
-    HISTORY_MEAN="$(bench_hyperfine_stat "$HISTORY_HYPERFINE_JSON" 1 mean)"
-    HISTORY_SD="$(bench_hyperfine_stat "$HISTORY_HYPERFINE_JSON" 1 stddev)"
+    bench_hyperfine "$prefix-hyperfine.json" git "$GIT_CMD_STR" walk "$WALK_CMD_STR" \
+        viscan "$HISTORY_CMD_STR"
+    M_GIT_MEAN="$(bench_hyperfine_stat "$prefix-hyperfine.json" 0 mean)"
+    M_GIT_SD="$(bench_hyperfine_stat "$prefix-hyperfine.json" 0 stddev)"
+    M_WALK_MEAN="$(bench_hyperfine_stat "$prefix-hyperfine.json" 1 mean)"
+    M_WALK_SD="$(bench_hyperfine_stat "$prefix-hyperfine.json" 1 stddev)"
+    M_MEAN="$(bench_hyperfine_stat "$prefix-hyperfine.json" 2 mean)"
+    M_SD="$(bench_hyperfine_stat "$prefix-hyperfine.json" 2 stddev)"
+}
+
+# measure_history: measure_repo on the synthetic repository, checked against its recipe.
+measure_history() {
+    read -r REPO_COMMITS REPO_OBJECTS REPO_BLOBS REPO_PACK_BYTES REPO_INFLATED_BYTES <"$HISTORY_STATS"
+    measure_repo "$HISTORY_REPO" "$HISTORY_OUT" "$BENCH_DIR/history"
+    HISTORY_RC="$M_RC"
+    HISTORY_CHECK="$(check_history_report)"
+}
+
+# print_floors: the lines every history summary shares (time, ratios, peak RSS), from
+# measure_repo's results; TARGET_RATIO and TARGET_RSS_MIB are the targets.
+print_floors() {
+    local ratio walk_ratio rss_mib
+    ratio="$(bench_calc "$M_MEAN / $M_GIT_MEAN")"
+    walk_ratio="$(bench_calc "$M_MEAN / $M_WALK_MEAN")"
+    rss_mib="$(bench_calc "$M_RSS_KB / 1024")"
+    printf 'git         mean %8.3f s  +- %.3f  (%s runs, hot cache)  cat-file --batch-all-objects --batch\n' \
+        "$M_GIT_MEAN" "$M_GIT_SD" "$RUNS"
+    printf 'walk        mean %8.3f s  +- %.3f  (%s runs, hot cache)  rev-list --objects --all\n' \
+        "$M_WALK_MEAN" "$M_WALK_SD" "$RUNS"
+    printf 'viscan      mean %8.3f s  +- %.3f  (%s runs, hot cache)  history -j %s\n' \
+        "$M_MEAN" "$M_SD" "$RUNS" "$HISTORY_THREADS"
+    printf 'ratio       viscan/git %6s x     target <= %s x     %s   (viscan/walk %s x)\n' \
+        "$ratio" "$TARGET_RATIO" "$(bench_verdict "$ratio" '<=' "$TARGET_RATIO")" "$walk_ratio"
+    printf 'peak RSS    viscan     %6s MiB   target <= %s MiB   %s   (cat-file %s MiB, rev-list %s MiB)\n' \
+        "$rss_mib" "$TARGET_RSS_MIB" "$(bench_verdict "$rss_mib" '<=' "$TARGET_RSS_MIB")" \
+        "$(bench_calc "$M_GIT_RSS_KB / 1024")" "$(bench_calc "$M_WALK_RSS_KB / 1024")"
+}
+
+# findings_key REPORT: one sorted line per finding of a viscan JSON report (path, line,
+# column, rule, commit, fingerprint, present at HEAD), to compare two binaries' findings.
+findings_key() {
+    python3 - "$1" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1], encoding="utf-8"))
+keys = ("path", "line", "column", "rule_id", "commit", "fingerprint", "present_at_head")
+for line in sorted(json.dumps([f.get(k) for k in keys]) for f in doc["findings"]):
+    print(line)
+PY
+}
+
+# measure_given REPO: measure a repository given on the command line and print its summary.
+measure_given() {
+    local repo name prefix out base_out same="" stats commits objects blobs inflated pack_kib
+    repo="$(cd "$1" && pwd -P)" || bench_die "not a directory: $1"
+    git -C "$repo" rev-parse --git-dir >/dev/null 2>&1 || bench_die "not a git repository: $repo"
+    name="$(basename "$repo" .git)"
+    prefix="$BENCH_DIR/history-given-$name"
+    out="$prefix-viscan.json"
+    commits="$(git -C "$repo" rev-list --count --all)"
+    pack_kib="$(git -C "$repo" count-objects -v | awk '/^size-pack:/ { p = $2 } END { print p + 0 }')"
+    stats="$(git -C "$repo" cat-file --batch-all-objects --batch-check='%(objecttype) %(objectsize)' |
+        awk '{ n++; bytes += $2; if ($1 == "blob") blobs++ } END { printf "%d %d %d", n, blobs, bytes }')"
+    read -r objects blobs inflated <<<"$stats"
+    measure_repo "$repo" "$out" "$prefix"
+    if [[ -n "${VISCAN_BASE:-}" ]]; then
+        base_out="$prefix-base.json"
+        rm -f -- "$base_out"
+        bench_log "findings of VISCAN_BASE=$VISCAN_BASE"
+        "$VISCAN_BASE" history "$repo" -j "$HISTORY_THREADS" --format json -o "$base_out" -q || true
+        if cmp -s <(findings_key "$out") <(findings_key "$base_out"); then
+            same="same as VISCAN_BASE"
+        else
+            same="DIFFERENT from VISCAN_BASE ($base_out)"
+        fi
+    fi
+    {
+        echo
+        echo "=== viscan history on $name ($(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)) ==="
+        printf 'repo        %s\n' "$repo"
+        printf '            %s commits, %s objects (%s blobs), pack %s MiB, %s MiB inflated\n' \
+            "$commits" "$objects" "$blobs" "$(bench_calc "$pack_kib / 1024")" \
+            "$(bench_calc "$inflated / $BENCH_MIB")"
+        print_floors
+        printf 'findings    %s (exit %s) %s\n' "$(findings_key "$out" 2>/dev/null | wc -l)" "$M_RC" "$same"
+        echo "commands"
+        echo "  git:    $GIT_CMD_STR"
+        echo "  walk:   $WALK_CMD_STR"
+        echo "  viscan: $HISTORY_CMD_STR"
+        echo "details   $prefix-hyperfine.json, $prefix-*-time.log"
+    } | tee -a "$SUMMARY"
 }
 
 # check_viscan_rc RC LOG: exit 0 or 1 is fine, 2 warns, anything else (a crash) stops here.
@@ -855,12 +964,6 @@ print(" ".join(str(recipe.get(k, "?")) for k in sys.argv[2:]))
 }
 
 print_history_summary() {
-    local ratio rss_mib git_rss_mib ratio_verdict rss_verdict
-    ratio="$(bench_calc "$HISTORY_MEAN / $GIT_MEAN")"
-    rss_mib="$(bench_calc "$HISTORY_RSS_KB / 1024")"
-    git_rss_mib="$(bench_calc "$GIT_RSS_KB / 1024")"
-    ratio_verdict="$(bench_verdict "$ratio" '<=' "$TARGET_RATIO")"
-    rss_verdict="$(bench_verdict "$rss_mib" '<' "$TARGET_RSS_MIB")"
     local reported v_commits v_blobs matched missing unexpected at_head expected expected_at_head
     read -r reported v_commits v_blobs matched missing unexpected at_head expected expected_at_head \
         <<<"$HISTORY_CHECK"
@@ -880,13 +983,7 @@ print_history_summary() {
     printf '            %s crate upgrades; %s files at the tip\n' "${r[8]-?}" "${r[9]-?}"
     printf '            leaks: %s planted; later %s lines removed, %s files renamed, %s files deleted (%s)\n' \
         "${r[10]-?}" "${r[11]-?}" "${r[12]-?}" "${r[13]-?}" "$HISTORY_PLANTED"
-    printf 'git         mean %8.3f s  +- %.3f  (%s runs, hot cache)  cat-file --batch-all-objects --batch\n' \
-        "$GIT_MEAN" "$GIT_SD" "$RUNS"
-    printf 'viscan      mean %8.3f s  +- %.3f  (%s runs, hot cache)  history -j %s\n' \
-        "$HISTORY_MEAN" "$HISTORY_SD" "$RUNS" "$HISTORY_THREADS"
-    printf 'ratio       viscan/git %6s x     target <= %s x     %s\n' "$ratio" "$TARGET_RATIO" "$ratio_verdict"
-    printf 'peak RSS    viscan     %6s MiB   target <  %s MiB   %s   (git: %s MiB)\n' \
-        "$rss_mib" "$TARGET_RSS_MIB" "$rss_verdict" "$git_rss_mib"
+    print_floors
     printf 'findings    viscan reported %s (exit %s); expected %s (%s)\n' \
         "$reported" "$HISTORY_RC" "$expected" "$HISTORY_EXPECTED"
     printf '            %s match (commit, path, line), %s missing, %s unexpected; %s present at HEAD (expected %s)\n' \
@@ -936,6 +1033,7 @@ print_summary() {
         echo "commands"
         if has_part history; then
             echo "  git:    $GIT_CMD_STR"
+            echo "  walk:   $WALK_CMD_STR"
             echo "  viscan: $HISTORY_CMD_STR"
             echo "  rss:    /usr/bin/time -v $HISTORY_CMD_STR"
         fi
@@ -949,7 +1047,7 @@ print_summary() {
         if has_part staged; then
             echo "  $STAGED_HYPERFINE_JSON, $STAGED_RSS_LOG"
         fi
-    } | tee "$SUMMARY"
+    } | tee -a "$SUMMARY"
 }
 
 main() {
@@ -958,9 +1056,12 @@ main() {
             sed -n '2,/^$/{s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"
             return 0
             ;;
-        "") ;;
-        *) bench_die "no arguments expected (settings come from the environment; see --help)" ;;
     esac
+    # Repositories to measure instead of the synthetic one: arguments, else HISTORY_REPO.
+    local -a given=("$@")
+    if ((${#given[@]} == 0)) && [[ -n "$GIVEN_REPOS" ]]; then
+        read -r -a given <<<"$GIVEN_REPOS"
+    fi
     local part
     for part in $BENCH_PARTS; do
         [[ "$part" == history || "$part" == staged ]] || bench_die "BENCH_PARTS: unknown part '$part' (history, staged)"
@@ -983,7 +1084,27 @@ main() {
     mkdir -p "$BENCH_DIR"
     BENCH_DIR="$(cd "$BENCH_DIR" && pwd -P)"
     set_paths
+    : >"$SUMMARY"
 
+    if ((${#given[@]} > 0)); then
+        # Real repositories: the issue 11 targets (redmine, express).
+        TARGET_RATIO="$HISTORY_TARGET_RATIO"
+        TARGET_RSS_MIB="$HISTORY_TARGET_RSS_MIB"
+        local repo
+        for repo in "${given[@]}"; do
+            if [[ "$repo" == synthetic ]]; then
+                BENCH_PARTS=history print_synthetic
+            else
+                measure_given "$repo"
+            fi
+        done
+        return 0
+    fi
+    print_synthetic
+}
+
+# print_synthetic: build, measure and summarise the synthetic repositories (BENCH_PARTS).
+print_synthetic() {
     if has_part history; then
         history_sources
         build_history_repo

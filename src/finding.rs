@@ -274,7 +274,8 @@ pub struct Finding {
     pub is_reference: bool,
     /// The text around the secret on its line, at most ~80 characters, secret redacted.
     pub snippet: String,
-    /// The same window with the secret shown, kept for `--show-secrets`.
+    /// The same window with the secret shown, kept for `--show-secrets` (empty without it:
+    /// see `Scanner::with_raw_snippets`).
     pub snippet_raw: String,
     /// Whether the blob is a front-end bundle (shipped to browsers).
     pub in_bundle: bool,
@@ -293,7 +294,8 @@ pub struct Finding {
     pub decoded: Vec<&'static str>,
     /// Where the secret is in the original source: inside a source map's `sourcesContent`, or
     /// (through the map's mappings) the source a bundle was built from.
-    pub original: Option<OriginalLocation>,
+    /// Boxed, like `added_suppression`: rare, and every finding would carry its size (issue 11).
+    pub original: Option<Box<OriginalLocation>>,
     /// The browser-public environment variable that exposes the key (`NEXT_PUBLIC_…`), for
     /// findings of the public-env rule.
     pub public_env: Option<String>,
@@ -301,7 +303,7 @@ pub struct Finding {
     pub binary: bool,
     /// A suppression that the audited change itself added (`viscan ci`, `history --range`):
     /// shown, never silently applied (issue 16).
-    pub added_suppression: Option<AddedSuppression>,
+    pub added_suppression: Option<Box<AddedSuppression>>,
 }
 
 /// A suppression added by the change under audit that would hide a finding.

@@ -1,6 +1,6 @@
-//! `viscan history`: the history index is walked on the calling thread while `threads` rayon
+//! `viscan history`: the history index is walked on the calling thread, then `threads` rayon
 //! workers, each with its own repository handle and scan worker, read and scan every new blob
-//! the walk announces. Each blob is read once per path class it appears under
+//! the walk announced, in pack order. Each blob is read once per path class it appears under
 //! ([`PathClass`]: a copy at `a.txt` must not hide what `dist/app.js.map` reveals, issue 19).
 //! When the walk is done, the blobs with findings are looked up again
 //! ([`git::introductions`]) and each finding is copied to every path of its class the blob was
@@ -9,8 +9,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, sync_channel};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -25,9 +24,6 @@ use crate::report::{Summary, text::human_bytes};
 use crate::scan::{PathClass, ScanStats, Scanner};
 use crate::source::archive::{self, ArchiveLimits, ArchiveStats};
 use crate::source::git::{self, BlobReader, Skipped};
-
-/// A blob to read and scan, and the path to classify it by.
-type Job = (Oid, PathBuf);
 
 /// What one worker thread produced.
 #[derive(Default)]
@@ -93,13 +89,18 @@ pub(super) fn collect(ctx: &Run<'_>, settings: &HistorySettings) -> anyhow::Resu
     let git_dir = git::git_dir(&settings.history.repo)?;
     let repository = repository_name(settings, &git_dir.canonicalize().unwrap_or(git_dir.clone()));
     let progress = Progress::new(ctx.output.quiet);
-    let (index, parts) = index_and_scan(scanner, settings, max_file_size, &git_dir, &progress)?;
+    let scanned = index_and_scan(scanner, settings, max_file_size, &git_dir, &progress)?;
+    let Scanned {
+        index,
+        parts,
+        num_jobs,
+        walked_head_blobs: walked,
+    } = scanned;
     progress.finish();
     if ctx.output.verbose {
         crate::note!(
-            "viscan: {} commits, {} unique (blob, path class) pairs in {:.3}s",
+            "viscan: {} commits, {num_jobs} unique (blob, path class) pairs in {:.3}s",
             index.num_commits,
-            index.scanned.len(),
             started.elapsed().as_secs_f64()
         );
     }
@@ -122,14 +123,7 @@ pub(super) fn collect(ctx: &Run<'_>, settings: &HistorySettings) -> anyhow::Resu
         .flat_map(|(_, found)| found.iter().map(|f| f.secret.expose().to_vec()))
         .collect();
     if !by_blob.is_empty() || !message_findings.is_empty() {
-        // Only HEAD's blobs: a set of every blob walked would double the index (issue 11).
-        let walked: HashSet<Oid> = index
-            .scanned
-            .iter()
-            .map(|(id, _)| *id)
-            .filter(|id| index.head_blobs.contains(id))
-            .collect();
-        let rest: Vec<Job> = index
+        let rest: Vec<(Oid, PathBuf)> = index
             .head_blobs
             .iter()
             .filter(|id| !walked.contains(id))
@@ -224,26 +218,65 @@ fn scan_messages(scanner: &Scanner, repo: &Path, commits: &[Oid]) -> anyhow::Res
     Ok(findings)
 }
 
-/// Walks history on this thread and scans the blobs it announces on the pool meanwhile.
+/// What [`index_and_scan`] found.
+struct Scanned {
+    index: git::HistoryIndex,
+    parts: Vec<Part>,
+    /// Unique (blob, path class) pairs read.
+    num_jobs: usize,
+    /// The blobs of HEAD's tree the walk met (the others are looked at separately).
+    walked_head_blobs: HashSet<Oid>,
+}
+
+/// Walks history on this thread, collecting each (blob, path) the walk announces, keeps one
+/// per (blob, path class) (the first path the walk met it under), then reads and scans them
+/// on the pool in pack order: read in the order the walk meets them (oldest first), blobs
+/// rebuild long delta chains over and over (issue 11, see [`git::sort_in_pack_order`]). A job
+/// is a blob id and an interned path: 24 bytes, in a sorted vector rather than a hash set
+/// (issue 11); each path is kept once.
 fn index_and_scan(
     scanner: &Scanner,
     settings: &HistorySettings,
     max_file_size: u64,
     git_dir: &Path,
     progress: &Progress,
-) -> anyhow::Result<(git::HistoryIndex<PathClass>, Vec<Part>)> {
+) -> anyhow::Result<Scanned> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(settings.threads)
         .build()
         .context("failed to start scanning threads")?;
-    // Bounded, so a fast walk cannot queue up the whole history ahead of the scanners.
-    let (sender, receiver) = sync_channel::<Job>(4096);
-    let receiver: Mutex<Receiver<Job>> = Mutex::new(receiver);
+    let mut paths = PathTable::default();
+    let mut jobs: Vec<(Oid, u32)> = Vec::new();
+    let index = git::index_history(&settings.history, |id, path| {
+        jobs.push((id, paths.intern(path)));
+    })?;
+    let paths = paths.into_paths();
+    let classes: Vec<PathClass> = paths.iter().map(|p| scanner.path_class(p)).collect();
+    // Stable: among the paths of one class, the first the walk met stays first.
+    jobs.sort_by_key(|&(id, path)| (id, classes[path as usize]));
+    jobs.dedup_by_key(|&mut (id, path)| (id, classes[path as usize]));
+    drop(classes);
+    jobs.shrink_to_fit();
+    progress.found_blobs(jobs.len() as u64);
+    progress.walked(index.num_commits);
+    let walked_head_blobs = jobs
+        .iter()
+        .map(|&(id, _)| id)
+        .filter(|id| index.head_blobs.contains(id))
+        .collect();
+    git::sort_in_pack_order(git_dir, &mut jobs, |&(id, _)| id);
+
+    // Workers take jobs one at a time, so all of them read the same stretch of the pack and
+    // share libgit2's cache of delta bases (one per pack, shared by every handle).
+    let next = AtomicUsize::new(0);
     let parts = Mutex::new(Vec::new());
-    let index = pool.in_place_scope(|scope| {
+    pool.in_place_scope(|scope| {
         for _ in 0..settings.threads {
             scope.spawn(|_| {
-                let next = || receiver.lock().ok().and_then(|r| r.recv().ok());
+                let next = || {
+                    let &(id, path) = jobs.get(next.fetch_add(1, Ordering::Relaxed))?;
+                    Some((id, paths[path as usize].as_path()))
+                };
                 let archives = settings.archives.then(|| ArchiveLimits {
                     max_depth: settings.max_archive_depth,
                     ..ArchiveLimits::new(max_file_size)
@@ -254,26 +287,50 @@ fn index_and_scan(
                 }
             });
         }
-        let sender = sender;
-        let classify = |path: &Path| scanner.path_class(path);
-        git::index_history(&settings.history, classify, |id, path| {
-            progress.found_blob();
-            // Fails only if every scanner is gone, which the join below reports.
-            let _ = sender.send((id, path.to_path_buf()));
-        })
-        .inspect(|index| progress.walked(index.num_commits))
-    })?;
-    Ok((index, parts.into_inner().unwrap_or_default()))
+    });
+    Ok(Scanned {
+        index,
+        parts: parts.into_inner().unwrap_or_default(),
+        num_jobs: jobs.len(),
+        walked_head_blobs,
+    })
+}
+
+/// Each distinct path once, numbered in order of first use.
+#[derive(Default)]
+struct PathTable {
+    numbers: HashMap<PathBuf, u32>,
+}
+
+impl PathTable {
+    /// The number of `path`, added if new.
+    fn intern(&mut self, path: &Path) -> u32 {
+        if let Some(&number) = self.numbers.get(path) {
+            return number;
+        }
+        let number = u32::try_from(self.numbers.len()).unwrap_or(u32::MAX);
+        self.numbers.insert(path.to_path_buf(), number);
+        number
+    }
+
+    /// The paths, indexed by number.
+    fn into_paths(self) -> Vec<PathBuf> {
+        let mut paths = vec![PathBuf::new(); self.numbers.len()];
+        for (path, number) in self.numbers {
+            paths[number as usize] = path;
+        }
+        paths
+    }
 }
 
 /// Scans jobs until `next` runs dry, with one repository handle and one worker.
-fn scan_jobs(
+fn scan_jobs<P: AsRef<Path>>(
     scanner: &Scanner,
     git_dir: &Path,
     max_file_size: u64,
     archives: Option<ArchiveLimits>,
     progress: &Progress,
-    next: impl Fn() -> Option<Job>,
+    next: impl Fn() -> Option<(Oid, P)>,
 ) -> Part {
     let mut part = Part::default();
     let reader = match BlobReader::open(git_dir) {
@@ -289,16 +346,16 @@ fn scan_jobs(
         origin: Origin::file(""),
     };
     while let Some((id, path)) = next() {
-        // After Ctrl-C, keep taking jobs without reading them: the walk may be blocked on a
-        // full queue, and it stops by itself soon.
+        // After Ctrl-C, stop reading: the app reports the run as interrupted.
         if crate::interrupt::requested() {
-            continue;
+            break;
         }
-        if !read_git_blob(&reader, id, &path, max_file_size, &mut blob.bytes) {
+        let path = path.as_ref();
+        if !read_git_blob(&reader, id, path, max_file_size, &mut blob.bytes) {
             continue;
         }
         progress.scanned_blob(blob.bytes.len() as u64);
-        blob.origin = Origin::file(&path);
+        blob.origin = Origin::file(path);
         let mut found = Vec::new();
         // An archive blob's members are scanned instead (issue 14).
         let mut num = ArchiveStats::default();
@@ -311,7 +368,7 @@ fn scan_jobs(
             worker.scan(&blob, &mut found);
         }
         if !found.is_empty() {
-            part.by_blob.push(((id, scanner.path_class(&path)), found));
+            part.by_blob.push(((id, scanner.path_class(path)), found));
         }
     }
     part.stats = worker.stats;
@@ -365,8 +422,8 @@ impl Progress {
         }
     }
 
-    fn found_blob(&self) {
-        self.num_found.fetch_add(1, Ordering::Relaxed);
+    fn found_blobs(&self, num: u64) {
+        self.num_found.fetch_add(num, Ordering::Relaxed);
     }
 
     fn walked(&self, num_commits: u64) {

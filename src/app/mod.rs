@@ -334,7 +334,8 @@ impl<'a> Run<'a> {
                 Command::Site(_) => site::bundle_paths(),
                 _ => config.bundle_paths.clone(),
             })
-            .with_unused_markers(settings.output.verbose);
+            .with_unused_markers(settings.output.verbose)
+            .with_raw_snippets(settings.output.show_secrets);
         let baseline = match &settings.filters.baseline {
             Some(path) => Some((path.clone(), Baseline::load(path)?)),
             None => None,

@@ -318,7 +318,7 @@ impl RangeCheck {
                 memchr::memmem::find(&file.bytes, finding.secret.expose()).is_some()
             });
             if !was_there {
-                finding.added_suppression = Some(AddedSuppression {
+                finding.added_suppression = Some(Box::new(AddedSuppression {
                     kind: "marker",
                     place: format!(
                         "{}:{}",
@@ -326,7 +326,7 @@ impl RangeCheck {
                         finding.location.line
                     ),
                     blocking: self.strict,
-                });
+                }));
             }
         }
     }
@@ -363,11 +363,11 @@ impl RangeCheck {
                 }
             };
             if let Some((kind, place)) = hidden {
-                finding.added_suppression = Some(AddedSuppression {
+                finding.added_suppression = Some(Box::new(AddedSuppression {
                     kind,
                     place,
                     blocking: true,
-                });
+                }));
             }
         }
     }

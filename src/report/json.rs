@@ -683,18 +683,22 @@ pub fn read(bytes: &[u8], default_repository: &str) -> Result<ReadBack, ReadErro
                 .collect(),
             original: match (read.original_path, read.original_line, read.original_column) {
                 (Some(path), Some(line), Some(column)) => {
-                    Some(crate::finding::OriginalLocation { path, line, column })
+                    Some(Box::new(crate::finding::OriginalLocation {
+                        path,
+                        line,
+                        column,
+                    }))
                 }
                 _ => None,
             },
             public_env: read.public_env,
             binary: read.binary,
             added_suppression: read.suppressed_by.and_then(|added| {
-                Some(crate::finding::AddedSuppression {
+                Some(Box::new(crate::finding::AddedSuppression {
                     kind: known(&added.kind, &["marker", "config", "ignore-file"])?,
                     place: added.place,
                     blocking: added.blocking,
-                })
+                }))
             }),
         });
     }

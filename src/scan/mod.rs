@@ -52,6 +52,9 @@ pub struct Scanner {
     extra_bundle_paths: Option<globset::GlobSet>,
     /// Whether workers list allow markers with no finding to allow.
     track_unused_markers: bool,
+    /// Whether findings carry their snippet with the secret shown ([`Finding::snippet_raw`]):
+    /// only `--show-secrets` reports it, and it is a second copy of the line per finding.
+    raw_snippets: bool,
 }
 
 /// Counters a worker keeps locally; merged at the end of a run.
@@ -90,7 +93,15 @@ impl Scanner {
             prefilter,
             extra_bundle_paths: None,
             track_unused_markers: false,
+            raw_snippets: true,
         })
+    }
+
+    /// Whether findings keep their snippet with the secret shown (default true); without it
+    /// [`Finding::snippet_raw`] is empty, which saves a copy of the line per finding.
+    pub fn with_raw_snippets(mut self, keep: bool) -> Scanner {
+        self.raw_snippets = keep;
+        self
     }
 
     /// Also looks for allow markers that allow nothing (for `--verbose`).
@@ -457,15 +468,27 @@ impl Worker<'_> {
             ends: text::Cursor::default(),
             masks: &self.masks,
         };
+        // Exactly the room needed: a file of 100,000 keys would otherwise grow the vector by
+        // doubling, up to a third of it unused (issue 11).
+        out.reserve(self.matches.len());
         for m in &self.matches {
-            let mut finding = make_finding(rules, m, blob, path, text, &mut places, in_bundle);
+            let mut finding = make_finding(
+                rules,
+                m,
+                blob,
+                path,
+                text,
+                &mut places,
+                (in_bundle, self.scanner.raw_snippets),
+            );
             if let (None, Some((mappings, map))) = (&finding.original, mappings.as_mut()) {
                 finding.original = original_of(
                     mappings,
                     map,
                     finding.location.line,
                     places.starts.utf16_column(),
-                );
+                )
+                .map(Box::new);
             }
             out.push(finding);
         }
@@ -1085,7 +1108,7 @@ fn make_finding(
     path: &str,
     text: &[u8],
     places: &mut Places<'_>,
-    in_bundle: bool,
+    (in_bundle, raw_snippet): (bool, bool),
 ) -> Finding {
     let matched = &rules[m.rule];
     // Shipped in a bundle beats exposed through a public env name: the key is already out.
@@ -1125,13 +1148,17 @@ fn make_finding(
         copies: !is_reference,
     };
     let snippet = text::snippet(text, bounds, (m.start, m.end), &preview, Some(hide));
-    let snippet_raw = text::snippet(
-        text,
-        bounds,
-        (m.start, m.end),
-        &String::from_utf8_lossy(secret.expose()),
-        None,
-    );
+    let snippet_raw = if raw_snippet {
+        text::snippet(
+            text,
+            bounds,
+            (m.start, m.end),
+            &String::from_utf8_lossy(secret.expose()),
+            None,
+        )
+    } else {
+        String::new()
+    };
     Finding {
         rule_id: reported.id.clone(),
         rule_name: reported.name.clone(),
@@ -1156,7 +1183,7 @@ fn make_finding(
             .source_marker
             .unwrap_or_else(|| marker::allowing(text, places.index, (m.start, m.end))),
         decoded: m.decoded.clone(),
-        original: m.original.clone(),
+        original: m.original.clone().map(Box::new),
         public_env,
         binary: false,
         added_suppression: None,

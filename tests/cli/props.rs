@@ -485,11 +485,11 @@ proptest! {
             date: "2024-01-02T03:04:05+01:00".to_string(),
         }));
         found[0].rule_name = format!("Rule{name}");
-        found[0].original = Some(viscan::finding::OriginalLocation {
+        found[0].original = Some(Box::new(viscan::finding::OriginalLocation {
             path: format!("src{name}.ts"),
             line: 1,
             column: 1,
-        });
+        }));
         let summary = Summary::default();
         let keys = viscan::app::group_keys(&found);
         for color in [false, true] {

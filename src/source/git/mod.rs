@@ -1,11 +1,10 @@
 //! Git sources, on libgit2 (`git2`), kept behind this one module so the object reader can be
 //! swapped if measurements demand it.
 //!
-//! - [`index_history`] walks the commits to audit and announces each blob the first time it is
-//!   introduced under each *class* of path the caller tells apart (the scanner's path classes:
-//!   the same content at `a.txt` and at `dist/app.js.map` is two jobs), so blobs are scanned
-//!   while the walk goes on. It keeps one small entry per (blob, class), never the paths: blob
-//!   contents are read by the app, once per class, with one [`BlobReader`] per thread.
+//! - [`index_history`] walks the commits to audit and announces each (blob, path) a commit
+//!   introduces; it keeps nothing per blob. The app keeps one job per (blob, path class),
+//!   sorts them in pack order ([`sort_in_pack_order`]) and reads them with one [`BlobReader`]
+//!   per thread.
 //! - [`introductions`] walks the same commits again for the few blobs that had findings and
 //!   lists every path each was introduced at, with the first commit that did so.
 //! - Both visit each (commit, changed path) once, with hash sets, and stop at
@@ -16,7 +15,6 @@
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
-use std::hash::Hash;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -32,6 +30,7 @@ mod graph;
 /// Public so the fuzz targets (`fuzz/`) can reach its parser; nothing else outside `git` uses it.
 pub mod index_file;
 mod messages;
+mod pack_order;
 mod staged;
 mod tracked;
 
@@ -115,11 +114,9 @@ pub struct Introduction {
 
 /// What [`index_history`] found.
 #[derive(Debug)]
-pub struct HistoryIndex<K> {
+pub struct HistoryIndex {
     /// Commits walked.
     pub num_commits: u64,
-    /// Every (blob, path class) announced.
-    pub scanned: HashSet<(Oid, K)>,
     /// Blob ids in HEAD's tree (empty for an unborn HEAD).
     pub head_blobs: HashSet<Oid>,
     /// The commits walked, parents first (their messages are scanned too).
@@ -135,28 +132,21 @@ fn open(path: &Path) -> anyhow::Result<Repository> {
     .with_context(|| format!("{}: not a git repository", path.display()))
 }
 
-/// Walks the commits selected by `options`, parents before children, and announces each blob
-/// the first time it is introduced under each class of path: `on_new_blob` is called with the
-/// blob id and that path the moment the pair (blob, `classify(path)`) is first seen, so blobs
-/// can be scanned while the walk goes on. A merge introduces only what differs from every
-/// parent.
-pub fn index_history<K: Hash + Eq>(
+/// Walks the commits selected by `options`, parents before children, and calls `on_blob`
+/// with each (blob id, path) a commit introduces, in walk order: the same blob again when a
+/// later commit puts it at another path (a copy, a rename) or back (a revert). A merge
+/// introduces only what differs from every parent.
+pub fn index_history(
     options: &HistoryOptions,
-    mut classify: impl FnMut(&Path) -> K,
-    mut on_new_blob: impl FnMut(Oid, &Path),
-) -> anyhow::Result<HistoryIndex<K>> {
-    let mut scanned = HashSet::new();
+    mut on_blob: impl FnMut(Oid, &Path),
+) -> anyhow::Result<HistoryIndex> {
     let (num_commits, head_blobs, commits) = walk(options, Pass::Index, |_, change| {
         if let Change::Added(path, id) = change {
-            let path = as_path(path);
-            if scanned.insert((id, classify(&path))) {
-                on_new_blob(id, &path);
-            }
+            on_blob(id, &as_path(path));
         }
     })?;
     Ok(HistoryIndex {
         num_commits,
-        scanned,
         head_blobs,
         commits,
     })
@@ -299,6 +289,8 @@ fn walk(
     };
     let mut num_commits = 0u64;
     let mut commits = Vec::new();
+    // The last commit walked and its tree: usually the next commit's parent.
+    let mut previous: Option<(Oid, git2::Tree<'_>)> = None;
     if num_starts > 0 {
         // libgit2 orders the whole walk before it yields a commit, so one unreadable commit (a
         // truncated or corrupt pack) would end it: then walk what can be read, ourselves.
@@ -351,7 +343,7 @@ fn walk(
             num_commits += 1;
             commits.push(oid);
             budget.num_commit = 0;
-            match add_commit(&repo, &commit, pass, &mut budget, &mut visit) {
+            match add_commit(&repo, &commit, pass, &mut previous, &mut budget, &mut visit) {
                 Err(error) => report_if!(report, err!("commit {oid}: {}", error.message())),
                 Ok(Walked::Cut) => report_if!(
                     report,
@@ -556,22 +548,31 @@ enum Walked {
 
 /// Calls `visit` with each (path, blob id) `commit` introduces: what differs from every
 /// parent; in [`Pass::Introductions`], also with what it removes compared with any parent.
-fn add_commit(
-    repo: &Repository,
-    commit: &git2::Commit<'_>,
+///
+/// `previous` is the commit walked before and its tree, replaced by this one's: in a linear
+/// history it is the parent, whose commit and tree then need not be read again (libgit2's
+/// object cache is off, see [`configure`]).
+fn add_commit<'r>(
+    repo: &'r Repository,
+    commit: &git2::Commit<'r>,
     pass: Pass,
+    previous: &mut Option<(Oid, git2::Tree<'r>)>,
     budget: &mut Budget,
     visit: &mut impl FnMut(&Arc<CommitMeta>, Change<'_>),
 ) -> Result<Walked, git2::Error> {
     let tree = commit.tree()?;
+    let before = previous.replace((commit.id(), tree.clone()));
     let meta = Arc::new(commit_meta(commit));
     let removals = pass == Pass::Introductions;
     if commit.parent_count() <= 1 {
         // A parent that cannot be read (a damaged pack, walked around by `readable_order`,
         // which reported it) counts as empty: all of this commit's tree is new as far as the
         // audit can tell.
-        let parent_tree = match commit.parent_count() {
-            0 => None,
+        let parent_tree = match (commit.parent_count(), before) {
+            (0, _) => None,
+            (_, Some((id, parent_tree))) if commit.parent_id(0).ok() == Some(id) => {
+                Some(parent_tree)
+            }
             _ => commit.parent(0).and_then(|p| p.tree()).ok(),
         };
         let mut diff = TreeDiff {
@@ -859,6 +860,19 @@ impl BlobReader {
         buf.extend_from_slice(content);
         Ok(Ok(()))
     }
+}
+
+/// Sorts `items` in the order their objects (`id_of`) lie in the repository's packs, loose
+/// objects last: blobs read in this order rebuild far fewer delta chains ([`pack_order`]).
+pub fn sort_in_pack_order<T>(git_dir: &Path, items: &mut [T], id_of: impl Fn(&T) -> Oid) {
+    let mut ids: Vec<Oid> = items.iter().map(&id_of).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let positions = pack_order::pack_positions(git_dir, &ids);
+    items.sort_by_cached_key(|item| {
+        ids.binary_search(&id_of(item))
+            .map_or(pack_order::NOT_PACKED, |i| positions[i])
+    });
 }
 
 /// The git directory of the repository containing `path`.
