@@ -217,7 +217,7 @@ impl Baseline {
             .iter()
             .map(|f| BaselineEntry {
                 fingerprint: f.fingerprint.as_str().to_string(),
-                rule_id: f.rule_id.clone(),
+                rule_id: f.rule_id.to_string(),
                 path: f.origin.display_within_root(),
                 commit: f.origin.commit.as_ref().map(|c| c.id.clone()),
                 date: f.origin.commit.as_ref().map(|c| c.date.clone()),

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::fmt;
+use std::sync::Arc;
 
 use crate::blob::Origin;
 
@@ -255,14 +256,14 @@ fn hex(bytes: &[u8]) -> String {
 /// One secret found at one place.
 #[derive(Debug, Clone)]
 pub struct Finding {
-    /// Id of the rule that reports it (after bundle promotion).
-    pub rule_id: String,
-    /// Human name of that rule.
-    pub rule_name: String,
+    /// Id of the rule that reports it (after bundle promotion), shared with the rule.
+    pub rule_id: Arc<str>,
+    /// Human name of that rule, shared with the rule.
+    pub rule_name: Arc<str>,
     /// Severity of that rule.
     pub severity: Severity,
     /// When promoted to the bundle rule: the rule that matched first.
-    pub via_rule: Option<String>,
+    pub via_rule: Option<Arc<str>>,
     /// Where the blob came from.
     pub origin: Origin,
     /// Where the secret is in the blob.

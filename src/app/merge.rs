@@ -77,7 +77,7 @@ fn merged_rules(
         }
     }
     for finding in findings {
-        if !rules.iter().any(|r| r.id == finding.rule_id) {
+        if !rules.iter().any(|r| *r.id == *finding.rule_id) {
             rules.push(ReportRule::from_finding(finding));
         }
     }

@@ -135,7 +135,7 @@ pub fn check_rules(scanner: &Scanner) -> Vec<String> {
                 } else {
                     ("negative example", number + 1 - rule.examples.len())
                 };
-                let got: Vec<&str> = findings.iter().map(|f| f.rule_id.as_str()).collect();
+                let got: Vec<&str> = findings.iter().map(|f| &*f.rule_id).collect();
                 problems.push(format!(
                     "{}: {kind} {index} {} (rules that reported it: {})",
                     rule.id,

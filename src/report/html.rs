@@ -174,7 +174,7 @@ pub fn write(input: &ReportInput<'_>, out: &mut dyn Write) -> io::Result<()> {
         .collect();
     repositories.sort_unstable();
     repositories.dedup();
-    let mut rule_ids: Vec<&str> = findings.iter().map(|f| f.rule_id.as_str()).collect();
+    let mut rule_ids: Vec<&str> = findings.iter().map(|f| &*f.rule_id).collect();
     rule_ids.sort_unstable();
     rule_ids.dedup();
     let layout = Layout {
@@ -466,9 +466,9 @@ fn write_rules(page: &mut String, input: &ReportInput<'_>) {
     let mut counts: Vec<(&str, usize)> = Vec::new();
     for key in input.keys {
         for rule in &key.rules {
-            match counts.iter_mut().find(|(id, _)| id == rule) {
+            match counts.iter_mut().find(|(id, _)| *id == &**rule) {
                 Some((_, n)) => *n += 1,
-                None => counts.push((rule, 1)),
+                None => counts.push((&**rule, 1)),
             }
         }
     }
@@ -479,10 +479,10 @@ fn write_rules(page: &mut String, input: &ReportInput<'_>) {
     page.push_str("<h2>Rules</h2>\n<table id=\"rules\"><tr><th>rule<th>name<th>severity<th>keys\n");
     for (id, n) in counts {
         let rule = input.rules.iter().find(|r| r.id == id);
-        let finding = input.findings.iter().find(|f| f.rule_id == id);
+        let finding = input.findings.iter().find(|f| &*f.rule_id == id);
         let name = rule
             .map(|r| r.name.as_str())
-            .or(finding.map(|f| f.rule_name.as_str()));
+            .or(finding.map(|f| &*f.rule_name));
         let severity = rule.map(|r| r.severity).or(finding.map(|f| f.severity));
         let _ = writeln!(
             page,

@@ -286,7 +286,7 @@ impl<'a> JsonFinding<'a> {
 struct JsonSecret<'a> {
     id: &'a str,
     preview: String,
-    rules: &'a [String],
+    rules: Vec<&'a str>,
     severity: &'a str,
     locations: JsonLocations<'a>,
     first_seen: Option<JsonSighting<'a>>,
@@ -340,7 +340,7 @@ impl<'a> JsonSecret<'a> {
         JsonSecret {
             id: &key.id,
             preview: first.preview(),
-            rules: &key.rules,
+            rules: key.rules.iter().map(|r| &**r).collect(),
             severity: key.severity.as_str(),
             locations: JsonLocations {
                 count: key.findings.len(),
@@ -430,7 +430,7 @@ pub fn write(input: &ReportInput<'_>, out: &mut dyn Write) -> io::Result<()> {
 /// The rules `input`'s findings come from, in rule order.
 fn used_rules<'a>(input: &ReportInput<'a>) -> Vec<&'a super::ReportRule> {
     let used: std::collections::HashSet<&str> =
-        input.findings.iter().map(|f| f.rule_id.as_str()).collect();
+        input.findings.iter().map(|f| &*f.rule_id).collect();
     input
         .rules
         .iter()
@@ -629,10 +629,10 @@ pub fn read(bytes: &[u8], default_repository: &str) -> Result<ReadBack, ReadErro
         };
         let snippet_raw = read.snippet;
         findings.push(Finding {
-            rule_id: read.rule_id,
-            rule_name: read.rule_name,
+            rule_id: read.rule_id.into(),
+            rule_name: read.rule_name.into(),
             severity: read.severity,
-            via_rule: read.via_rule,
+            via_rule: read.via_rule.map(Into::into),
             origin: crate::blob::Origin {
                 repository: Some(repository),
                 commit,

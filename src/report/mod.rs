@@ -77,7 +77,7 @@ pub struct Key {
     /// Indices of its findings in [`ReportInput::findings`], in report order (never empty).
     pub findings: Vec<usize>,
     /// Ids of the rules that found it, sorted.
-    pub rules: Vec<String>,
+    pub rules: Vec<std::sync::Arc<str>>,
     /// The highest severity among its findings.
     pub severity: Severity,
     /// History: the finding with the oldest commit date (the exposure started there).
@@ -123,8 +123,8 @@ impl ReportRule {
     /// The report's view of a loaded rule.
     pub fn of(rule: &Rule) -> ReportRule {
         ReportRule {
-            id: rule.id.clone(),
-            name: rule.name.clone(),
+            id: rule.id.to_string(),
+            name: rule.name.to_string(),
             description: rule.description.clone(),
             severity: rule.severity,
             precision: rule.precision,
@@ -141,9 +141,9 @@ impl ReportRule {
     /// `rules` list, made with a custom rule): its name as description, medium precision.
     pub fn from_finding(finding: &Finding) -> ReportRule {
         ReportRule {
-            id: finding.rule_id.clone(),
-            name: finding.rule_name.clone(),
-            description: finding.rule_name.clone(),
+            id: finding.rule_id.to_string(),
+            name: finding.rule_name.to_string(),
+            description: finding.rule_name.to_string(),
             severity: finding.severity,
             precision: Precision::Medium,
             references: Vec::new(),

@@ -399,7 +399,7 @@ fn result(finding: &Finding, rules: &[&Rule], show_secrets: bool) -> SarifResult
         extra.insert("binary".to_string(), json!(true));
     }
     if let Some(via) = &finding.via_rule {
-        extra.insert("viaRule".to_string(), json!(via));
+        extra.insert("viaRule".to_string(), json!(&**via));
     }
     if !finding.decoded.is_empty() {
         extra.insert("decoded".to_string(), json!(finding.decoded));
@@ -436,7 +436,7 @@ fn result(finding: &Finding, rules: &[&Rule], show_secrets: bool) -> SarifResult
     // Findings only come from these rules, so the index is always found.
     let rule_index = rules
         .iter()
-        .position(|r| r.id == finding.rule_id)
+        .position(|r| *r.id == *finding.rule_id)
         .unwrap_or_default() as i64;
     // A key allowed by a marker the audited change added: a result GitHub shows as
     // suppressed in source, rather than no result at all.
@@ -456,7 +456,7 @@ fn result(finding: &Finding, rules: &[&Rule], show_secrets: bool) -> SarifResult
         extra.insert("suppressedAt".to_string(), json!(added.place));
     }
     let mut result = SarifResult::builder()
-        .rule_id(finding.rule_id.clone())
+        .rule_id(finding.rule_id.to_string())
         .rule_index(rule_index)
         .level(level(finding.severity))
         .message(

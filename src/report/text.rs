@@ -11,7 +11,7 @@
 
 use std::io::{self, Write};
 
-use super::{ReportInput, message, shown_snippet, shown_value};
+use super::{Key, ReportInput, message, shown_snippet, shown_value};
 use crate::finding::Severity;
 use crate::terminal::escape;
 
@@ -185,23 +185,23 @@ fn write_keys(input: &ReportInput<'_>, style: &Style, out: &mut dyn Write) -> io
         all.dedup();
         all.len() > 1
     };
-    let mut rows: Vec<Vec<String>> = vec![
-        [
-            "KEY",
-            "SEVERITY",
-            "EXPOSED SINCE",
-            "PLACES",
-            "AT HEAD",
-            "BROWSERS",
-        ]
-        .iter()
-        .map(|h| h.to_string())
-        .collect(),
-    ];
+    let mut header: Vec<String> = [
+        "KEY",
+        "SEVERITY",
+        "EXPOSED SINCE",
+        "PLACES",
+        "AT HEAD",
+        "BROWSERS",
+    ]
+    .iter()
+    .map(|h| h.to_string())
+    .collect();
     if with_repositories {
-        rows[0].push("REPOSITORIES".to_string());
+        header.push("REPOSITORIES".to_string());
     }
-    for key in input.keys {
+    // A key's cells are made twice (widths, then the line) rather than kept: a table of a
+    // million keys held as strings cost ~260 bytes a key (issue 11).
+    let cells = |key: &Key| {
         let first = &input.findings[key.findings[0]];
         let mut row = vec![
             escape(&shown_value(first, input.show_secrets)).into_owned(),
@@ -214,11 +214,14 @@ fn write_keys(input: &ReportInput<'_>, style: &Style, out: &mut dyn Write) -> io
         if with_repositories {
             row.push(escape(&key.repositories.join(", ")).into_owned());
         }
-        rows.push(row);
+        row
+    };
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for key in input.keys {
+        for (width, cell) in widths.iter_mut().zip(cells(key)) {
+            *width = (*width).max(cell.chars().count());
+        }
     }
-    let widths: Vec<usize> = (0..rows[0].len())
-        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
-        .collect();
     writeln!(out)?;
     writeln!(
         out,
@@ -232,14 +235,18 @@ fn write_keys(input: &ReportInput<'_>, style: &Style, out: &mut dyn Write) -> io
             )
         )
     )?;
-    for row in &rows {
+    let write_row = |out: &mut dyn Write, row: &[String]| {
         let mut line = String::from(" ");
         for (cell, width) in row.iter().zip(&widths) {
             line.push(' ');
             line.push_str(cell);
             line.extend(std::iter::repeat_n(' ', width - cell.chars().count() + 1));
         }
-        writeln!(out, "{}", line.trim_end())?;
+        writeln!(out, "{}", line.trim_end())
+    };
+    write_row(out, &header)?;
+    for key in input.keys {
+        write_row(out, &cells(key))?;
     }
     Ok(())
 }

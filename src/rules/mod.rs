@@ -5,7 +5,7 @@
 mod gate;
 pub mod syntax;
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use regex::bytes::{Regex, RegexBuilder};
 use thiserror::Error;
@@ -163,8 +163,9 @@ pub struct ValueLimits {
 /// A compiled rule.
 #[derive(Debug)]
 pub struct Rule {
-    pub id: String,
-    pub name: String,
+    /// Shared with every finding of the rule (a finding holds a pointer, not a copy: issue 11).
+    pub id: Arc<str>,
+    pub name: Arc<str>,
     pub description: String,
     pub severity: Severity,
     pub precision: Precision,
@@ -271,7 +272,7 @@ impl RuleSet {
 
     /// The rule with this id.
     pub fn get(&self, id: &str) -> Option<&Rule> {
-        self.rules.iter().find(|r| r.id == id)
+        self.rules.iter().find(|r| &*r.id == id)
     }
 
     /// Compiles every pattern not compiled yet (`rules check`, tests).
@@ -418,8 +419,8 @@ fn compile(
     let in_bundle = promotion("in_bundle", &syntax.in_bundle)?;
     let in_public_env = promotion("in_public_env", &syntax.in_public_env)?;
     Ok(Rule {
-        id,
-        name: syntax.name,
+        id: id.into(),
+        name: syntax.name.into(),
         description: syntax.description,
         severity: syntax.severity,
         precision: syntax.precision,

@@ -140,8 +140,7 @@ impl Scanner {
         let rules = self.rules.rules();
         findings.retain(|f| {
             !rules.iter().any(|r| {
-                r.require_project
-                    && (r.id == f.rule_id || f.via_rule.as_deref() == Some(r.id.as_str()))
+                r.require_project && (r.id == f.rule_id || f.via_rule.as_deref() == Some(&*r.id))
             })
         });
     }

@@ -134,12 +134,12 @@ mod tests {
         let header = rules
             .rules()
             .iter()
-            .position(|r| r.id == "voiceinfra.api-key.header")
+            .position(|r| &*r.id == "voiceinfra.api-key.header")
             .expect("header rule");
         let assignment = rules
             .rules()
             .iter()
-            .position(|r| r.id == "voiceinfra.api-key.assignment")
+            .position(|r| &*r.id == "voiceinfra.api-key.assignment")
             .expect("assignment rule");
         assert!(candidates[header]);
         assert!(!candidates[assignment]);

@@ -317,7 +317,7 @@ proptest! {
         let found = scan(template.path, encode(&text, encoding));
         let got: Vec<_> = found
             .iter()
-            .map(|f| (f.rule_id.as_str(), f.location.line, f.location.column,
+            .map(|f| (&*f.rule_id, f.location.line, f.location.column,
                       f.location.end_line, f.location.end_column))
             .collect();
         prop_assert_eq!(got, vec![(template.rule, line, column, end_line, end_column)]);
@@ -484,7 +484,7 @@ proptest! {
             author_email: format!("eve{name}@example.com"),
             date: "2024-01-02T03:04:05+01:00".to_string(),
         }));
-        found[0].rule_name = format!("Rule{name}");
+        found[0].rule_name = format!("Rule{name}").into();
         found[0].original = Some(Box::new(viscan::finding::OriginalLocation {
             path: format!("src{name}.ts"),
             line: 1,
