@@ -700,22 +700,34 @@ impl<F: FnMut(Change<'_>)> TreeDiff<'_, F> {
                 if new.get_name_bytes(entry.name_bytes()).is_some() {
                     continue;
                 }
-                if !self.budget.take() {
+                if self.removed(&entry, prefix)? == Walked::Cut {
                     return Ok(Walked::Cut);
                 }
-                let depth = prefix.len();
-                prefix.extend_from_slice(entry.name_bytes());
-                if entry.filemode() == MODE_TREE {
-                    prefix.push(b'/');
-                    if self.deleted(&self.repo.find_tree(entry.id())?, prefix)? == Walked::Cut {
-                        return Ok(Walked::Cut);
-                    }
-                } else if is_blob_mode(entry.filemode()) {
-                    (self.changed)(Change::Removed(prefix, entry.id()));
-                }
-                prefix.truncate(depth);
             }
         }
+        Ok(Walked::Whole)
+    }
+
+    /// Reports `entry` (at `prefix`) as removed: a file, or every file of a deleted folder.
+    fn removed(
+        &mut self,
+        entry: &git2::TreeEntry<'_>,
+        prefix: &mut Vec<u8>,
+    ) -> Result<Walked, git2::Error> {
+        if !self.budget.take() {
+            return Ok(Walked::Cut);
+        }
+        let depth = prefix.len();
+        prefix.extend_from_slice(entry.name_bytes());
+        if entry.filemode() == MODE_TREE {
+            prefix.push(b'/');
+            if self.deleted(&self.repo.find_tree(entry.id())?, prefix)? == Walked::Cut {
+                return Ok(Walked::Cut);
+            }
+        } else if is_blob_mode(entry.filemode()) {
+            (self.changed)(Change::Removed(prefix, entry.id()));
+        }
+        prefix.truncate(depth);
         Ok(Walked::Whole)
     }
 
@@ -726,20 +738,9 @@ impl<F: FnMut(Change<'_>)> TreeDiff<'_, F> {
         prefix: &mut Vec<u8>,
     ) -> Result<Walked, git2::Error> {
         for entry in tree.iter() {
-            if !self.budget.take() {
+            if self.removed(&entry, prefix)? == Walked::Cut {
                 return Ok(Walked::Cut);
             }
-            let depth = prefix.len();
-            prefix.extend_from_slice(entry.name_bytes());
-            if entry.filemode() == MODE_TREE {
-                prefix.push(b'/');
-                if self.deleted(&self.repo.find_tree(entry.id())?, prefix)? == Walked::Cut {
-                    return Ok(Walked::Cut);
-                }
-            } else if is_blob_mode(entry.filemode()) {
-                (self.changed)(Change::Removed(prefix, entry.id()));
-            }
-            prefix.truncate(depth);
         }
         Ok(Walked::Whole)
     }
