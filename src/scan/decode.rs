@@ -29,6 +29,9 @@ const MIN_BASE64_LEN: usize = 16;
 const MIN_BASE64_DECODED: usize = 12;
 /// How far after a VoiceInfra name (on its line) a base64 value counts as "next to" it.
 const NAME_REACH: usize = 256;
+/// What precedes each request and response in a Burp Suite XML export made with its default
+/// setting: the whole HTTP message in base64, the `X-API-Key` line included (issue 13).
+const BURP_BASE64: &[u8] = b"base64=\"true\"><![CDATA[";
 
 /// A decoder; findings record the names of those that produced them, outermost first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -314,7 +317,7 @@ pub fn decode(
                     let reach = to.min(end + NAME_REACH);
                     armed_until =
                         memchr::memchr(b'\n', &src[end..reach]).map_or(reach, |i| end + i);
-                } else if (all_base64 || at < armed_until)
+                } else if (all_base64 || at < armed_until || src[from..at].ends_with(BURP_BASE64))
                     && token.len() >= MIN_BASE64_LEN
                     && !src[from.max(at.saturating_sub(7))..at].ends_with(b"base64,")
                     && decode_base64(token, &mut scratch)

@@ -2291,6 +2291,37 @@ fn proxy_exports(c: &Corpus) {
         .l("]]></request>")
         .l("  </item>")
         .l("</items>");
+    // Burp's default export: each message in base64, decoded and scanned as the request it is.
+    let burp_request = |key: &str| {
+        base64(
+            format!(
+                "POST /v1/calls/outbound HTTP/2\r\nHost: api.voiceinfra.ai\r\nX-Api-Key: {key}\r\nContent-Type: application/json\r\n\r\n{{\"to\":\"+15551234567\"}}"
+            )
+            .as_bytes(),
+        )
+    };
+    c.file("security/pentest-2024/burp-export-base64.xml")
+        .l("<?xml version=\"1.0\"?>")
+        .l("<items burpVersion=\"2024.3.1\" exportTime=\"Tue May 07 10:14:22 CEST 2024\">")
+        .l("  <item>")
+        .l("    <url><![CDATA[https://api.voiceinfra.ai/v1/calls/outbound]]></url>")
+        .l("    <host ip=\"203.0.113.10\">api.voiceinfra.ai</host>")
+        .pos(
+            HEADER,
+            format!(
+                "    <request base64=\"true\"><![CDATA[{}]]></request>",
+                burp_request(&c.key(32))
+            ),
+        )
+        .l("  </item>")
+        .l("  <item>")
+        .l("    <url><![CDATA[https://api.voiceinfra.ai/v1/calls/outbound]]></url>")
+        .neg(format!(
+            "    <request base64=\"true\"><![CDATA[{}]]></request>",
+            burp_request("<redacted>")
+        ))
+        .l("  </item>")
+        .l("</items>");
     c.file("security/pentest-2024/mitmproxy/outbound-call.txt")
         .l("POST https://api.voiceinfra.ai/v1/calls/outbound HTTP/1.1")
         .l("host: api.voiceinfra.ai")
