@@ -39,7 +39,7 @@ fn summary(found: &[Finding]) -> Vec<(String, viscan::finding::Location, Vec<u8>
         .iter()
         .map(|f| {
             (
-                f.rule_id.clone(),
+                f.rule_id.to_string(),
                 f.location,
                 f.secret.expose().to_vec(),
                 f.snippet.clone(),
