@@ -48,6 +48,27 @@ impl fmt::Display for Refusal {
 /// Reads `path`, a file that lies (or claims to lie) under `root`. `Ok(None)` when nothing is
 /// there; a [`Refusal`] when something is there that must not be read.
 pub fn read(root: &Path, path: &Path, cap: u64) -> Result<Option<Vec<u8>>, Refusal> {
+    let Some(file) = open(root, path, cap)? else {
+        return Ok(None);
+    };
+    let len = file.metadata().map_err(Refusal::Io)?.len();
+    let mut bytes = Vec::with_capacity(usize::try_from(len.min(cap)).unwrap_or(0));
+    file.take(cap.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(Refusal::Io)?;
+    if bytes.len() as u64 > cap {
+        return Err(Refusal::TooLarge {
+            len: bytes.len() as u64,
+            cap,
+        });
+    }
+    Ok(Some(bytes))
+}
+
+/// Opens `path` as [`read`] would read it (a regular file inside `root`, at most `cap` bytes
+/// when opened), for a caller that reads it its own way. The file may still grow after the
+/// check: read it with a bound.
+pub fn open(root: &Path, path: &Path, cap: u64) -> Result<Option<File>, Refusal> {
     let meta = match std::fs::symlink_metadata(path) {
         Ok(meta) => meta,
         Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
@@ -76,17 +97,7 @@ pub fn read(root: &Path, path: &Path, cap: u64) -> Result<Option<Vec<u8>>, Refus
     if !opened.is_file() {
         return Err(Refusal::NotRegular(kind_of(&opened.file_type())));
     }
-    let mut bytes = Vec::with_capacity(usize::try_from(opened.len().min(cap)).unwrap_or(0));
-    file.take(cap.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(Refusal::Io)?;
-    if bytes.len() as u64 > cap {
-        return Err(Refusal::TooLarge {
-            len: bytes.len() as u64,
-            cap,
-        });
-    }
-    Ok(Some(bytes))
+    Ok(Some(file))
 }
 
 /// Whether `path` (not itself a symlink) resolves to a place under `root`.

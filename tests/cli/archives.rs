@@ -6,7 +6,7 @@ use std::io::Write;
 
 use serde_json::Value;
 
-use crate::util::{Keygen, TestDir};
+use crate::util::{Keygen, TestDir, json_outcome};
 
 const BUNDLE: &str = "voiceinfra.api-key.bundle";
 
@@ -664,6 +664,37 @@ fn a_gzipped_docker_save_tarball_is_read_as_an_image() {
     assert_eq!(
         marked_paths(&report),
         [("widget.tar.gz!blobs/app.js".to_string(), false)]
+    );
+}
+
+/// A layout folder whose `blobs` is a link to another layout outside the scanned root: what
+/// it names there is never read (a hostile tree must not make viscan report, and so show,
+/// files from outside it).
+#[cfg(unix)]
+#[test]
+fn an_oci_layout_never_reads_blobs_through_a_link_out_of_the_root() {
+    let mut keys = Keygen::new(1425);
+    let outside = TestDir::new();
+    write_oci_layout(&outside, "image", &mut keys);
+    let dir = TestDir::new();
+    dir.write("image/oci-layout", b"{\"imageLayoutVersion\":\"1.0.0\"}");
+    dir.write(
+        "image/index.json",
+        std::fs::read(outside.path().join("image/index.json")).expect("index"),
+    );
+    std::os::unix::fs::symlink(
+        outside.path().join("image/blobs"),
+        dir.path().join("image/blobs"),
+    )
+    .expect("symlink");
+    let out = dir.run(&["scan", "--format", "json"]);
+    let (code, report) = json_outcome(&out);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(marked_paths(&report), Vec::<(String, bool)>::new());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("image/blobs/sha256/m1: not read: it is outside the scanned root"),
+        "{stderr}"
     );
 }
 

@@ -18,6 +18,7 @@ use serde::Deserialize;
 
 use super::{ArchiveLimits, ArchiveStats, Kind, Level, Siblings, Visit, Walk, member_origin};
 use crate::blob::Origin;
+use crate::tree_file::{self, Refusal as NotRead};
 
 /// One entry of a `docker save` `manifest.json`.
 #[derive(Deserialize)]
@@ -194,27 +195,31 @@ impl Store for DirStore {
             return None;
         }
         let path = self.dir.join(name);
-        // Regular files only: a link in the layout is never followed.
-        let meta = std::fs::symlink_metadata(&path).ok()?;
-        if !meta.is_file() {
-            return None;
-        }
-        self.used.insert(name.to_string());
         let shown = self.origin(name).quoted_path();
-        if meta.len() > walk.limits.max_member_size {
-            crate::warn!(
-                "{shown}: skipped: more than {} bytes (--max-file-size)",
-                walk.limits.max_member_size
-            );
-            return None;
-        }
-        let file = match std::fs::File::open(&path) {
-            Ok(file) => file,
-            Err(error) => {
+        // Regular files inside the scanned root only: a link in the layout (the blob, or a
+        // folder on its way) is never followed.
+        let file = match tree_file::open(&self.root, &path, walk.limits.max_member_size) {
+            Ok(Some(file)) => file,
+            Ok(None) | Err(NotRead::Symlink | NotRead::NotRegular(_)) => return None,
+            Err(NotRead::TooLarge { .. }) => {
+                self.used.insert(name.to_string());
+                crate::warn!(
+                    "{shown}: skipped: more than {} bytes (--max-file-size)",
+                    walk.limits.max_member_size
+                );
+                return None;
+            }
+            Err(refusal @ NotRead::Outside) => {
+                crate::warn!("{shown}: not read: {refusal}");
+                return None;
+            }
+            Err(NotRead::Io(error)) => {
+                self.used.insert(name.to_string());
                 crate::err!("{shown}: {error}");
                 return None;
             }
         };
+        self.used.insert(name.to_string());
         match walk.read_member(file, u64::MAX, true) {
             Ok(data) => Some(data),
             Err(super::Refusal::Io(error)) => {
