@@ -250,12 +250,7 @@ pub fn step_summary(input: &ReportInput<'_>, budget: usize) -> String {
 /// since, places, at HEAD, shipped to browsers (and repositories when several), while `md`
 /// stays within `budget` bytes; a closing line counts the keys left out.
 fn write_keys_table(md: &mut String, input: &ReportInput<'_>, budget: usize) {
-    let with_repositories = {
-        let mut all: Vec<&String> = input.keys.iter().flat_map(|k| &k.repositories).collect();
-        all.sort_unstable();
-        all.dedup();
-        all.len() > 1
-    };
+    let with_repositories = input.repositories().len() > 1;
     let num_keys = input.keys.len();
     let header = format!(
         "\n#### {num_keys} {} to rotate\n\n| Key | Severity | Exposed since | Places | At HEAD | \

@@ -167,13 +167,7 @@ pub fn write(input: &ReportInput<'_>, out: &mut dyn Write) -> io::Result<()> {
         esc(&oldest_text),
     );
 
-    let mut repositories: Vec<&str> = input
-        .keys
-        .iter()
-        .flat_map(|k| k.repositories.iter().map(String::as_str))
-        .collect();
-    repositories.sort_unstable();
-    repositories.dedup();
+    let repositories = input.repositories();
     let mut rule_ids: Vec<&str> = findings.iter().map(|f| &*f.rule_id).collect();
     rule_ids.sort_unstable();
     rule_ids.dedup();

@@ -203,6 +203,21 @@ pub struct ReportInput<'a> {
     pub color: bool,
 }
 
+impl ReportInput<'_> {
+    /// The repositories the keys were found in, sorted, each once: a report covering more
+    /// than one shows a repository column.
+    pub fn repositories(&self) -> Vec<&str> {
+        let mut all: Vec<&str> = self
+            .keys
+            .iter()
+            .flat_map(|k| k.repositories.iter().map(String::as_str))
+            .collect();
+        all.sort_unstable();
+        all.dedup();
+        all
+    }
+}
+
 /// Writes `input` as `format` to `out`.
 pub fn write(format: Format, input: &ReportInput<'_>, out: &mut dyn Write) -> io::Result<()> {
     match format {

@@ -179,12 +179,7 @@ fn write_keys(input: &ReportInput<'_>, style: &Style, out: &mut dyn Write) -> io
         return Ok(());
     }
     // Only a multi-repository report needs the column.
-    let with_repositories = {
-        let mut all: Vec<&String> = input.keys.iter().flat_map(|k| &k.repositories).collect();
-        all.sort_unstable();
-        all.dedup();
-        all.len() > 1
-    };
+    let with_repositories = input.repositories().len() > 1;
     let mut header: Vec<String> = [
         "KEY",
         "SEVERITY",
