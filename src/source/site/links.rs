@@ -3,6 +3,7 @@
 //! never regexes over markup; scripts through a few patterns over their string literals (a
 //! bundle is one long line of code, and chunk names sit in string literals).
 
+use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 use regex::bytes::Regex;
@@ -133,7 +134,7 @@ static MAP: LazyLock<Regex> = LazyLock::new(|| {
 /// source map.
 pub fn of_script(text: &[u8]) -> Vec<Link> {
     let mut links = Vec::new();
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = HashSet::new();
     for caps in IMPORT.captures_iter(text) {
         let reference = String::from_utf8_lossy(&caps[1]).into_owned();
         if seen.insert(reference.clone()) {
@@ -181,7 +182,7 @@ pub fn of_script(text: &[u8]) -> Vec<Link> {
 pub fn of_manifest(text: &[u8]) -> Option<Vec<Link>> {
     let value: serde_json::Value = serde_json::from_slice(text).ok()?;
     let mut links = Vec::new();
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = HashSet::new();
     let mut pending = vec![&value];
     while let Some(value) = pending.pop() {
         match value {
@@ -244,16 +245,24 @@ pub fn runtime_chunks(text: &[u8]) -> Vec<Link> {
         .captures(text)
         .map(|c| String::from_utf8_lossy(&c[1]).into_owned());
     let mut links = Vec::new();
+    // Text one expression was read from is not read again for another `.u=` inside it (a
+    // served script is untrusted: that would make the reads quadratic in its size).
+    let mut parsed_to = 0;
     for caps in RUNTIME_U.captures_iter(text) {
         let (Some(whole), Some(param)) = (caps.get(0), caps.get(1).or_else(|| caps.get(2))) else {
             continue;
         };
+        if whole.start() < parsed_to {
+            continue;
+        }
         let mut parser = Expr {
             text,
             at: whole.end(),
             param: param.as_bytes(),
         };
-        let Some(terms) = parser.sum() else { continue };
+        let terms = parser.sum();
+        parsed_to = parser.at;
+        let Some(terms) = terms else { continue };
         for path in expand(&terms) {
             let (reference, from_root) = match &public {
                 Some(p) if p.starts_with('/') || p.contains("://") => (format!("{p}{path}"), false),
@@ -433,10 +442,26 @@ impl Expr<'_> {
 }
 
 /// Every path the terms build: one per chunk id any lookup knows, in the order the lookups
-/// name them; ids a lookup without `|| id` lacks give none; only script paths are kept.
+/// name them; ids a lookup without `|| id` lacks give none; only script paths are kept, at
+/// most [`MAX_RUNTIME_CHUNKS`]. Each lookup is indexed once: a served script is untrusted, and
+/// scanning every lookup for every id would be quadratic in its size.
 fn expand(terms: &[Term]) -> Vec<String> {
+    let lookups: Vec<HashMap<&str, &str>> = terms
+        .iter()
+        .map(|term| match term {
+            Term::Lookup(entries, _) => {
+                let mut index = HashMap::with_capacity(entries.len());
+                for (id, value) in entries {
+                    // The first entry for an id is the one kept.
+                    index.entry(id.as_str()).or_insert(value.as_str());
+                }
+                index
+            }
+            _ => HashMap::new(),
+        })
+        .collect();
     let mut ids: Vec<&str> = Vec::new();
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = HashSet::new();
     for term in terms {
         if let Term::Lookup(entries, _) = term {
             for (id, _) in entries {
@@ -448,13 +473,16 @@ fn expand(terms: &[Term]) -> Vec<String> {
     }
     let mut paths = Vec::new();
     'ids: for id in ids {
+        if paths.len() >= MAX_RUNTIME_CHUNKS {
+            break;
+        }
         let mut path = String::new();
-        for term in terms {
+        for (term, lookup) in terms.iter().zip(&lookups) {
             match term {
                 Term::Literal(text) => path.push_str(text),
                 Term::Id => path.push_str(id),
-                Term::Lookup(entries, or_id) => match entries.iter().find(|(key, _)| key == id) {
-                    Some((_, value)) => path.push_str(value),
+                Term::Lookup(_, or_id) => match lookup.get(id) {
+                    Some(value) => path.push_str(value),
                     None if *or_id => path.push_str(id),
                     None => continue 'ids,
                 },
@@ -548,6 +576,22 @@ self.__BUILD_MANIFEST={"/about":["static/chunks/pages/about-77.js"]};
             ]
         );
         assert!(of_manifest(b"<!doctype html>").is_none());
+    }
+
+    /// A hostile runtime: four lookups of 20,000 ids each. Each lookup is indexed once and
+    /// the chunks are capped; scanning every entry for every id was ~3·10⁹ comparisons here.
+    #[test]
+    fn hostile_runtimes_stay_linear_and_capped() {
+        let lookup = |term: usize| {
+            let entries: Vec<String> = (0..20_000)
+                .map(|i| format!("{}:\"v{i}\"", term * 20_000 + i))
+                .collect();
+            format!("(({{{}}})[e]||e)", entries.join(","))
+        };
+        let terms: Vec<String> = (0..4).map(lookup).collect();
+        let runtime = format!("r.u=e=>\"c/\"+{}+\".js\"", terms.join("+\".\"+"));
+        let links = runtime_chunks(runtime.as_bytes());
+        assert_eq!(links.len(), MAX_RUNTIME_CHUNKS);
     }
 
     #[test]
