@@ -561,6 +561,25 @@ fn a_corrupt_loose_object_is_reported_and_the_audit_goes_on() {
     assert_eq!(history_hits(&report).len(), 1, "the rest is still scanned");
 }
 
+/// A FIFO named like a pack index (a hostile `.git` handed over as it is) never blocks the
+/// audit: pack order reads regular index files only.
+#[test]
+fn a_fifo_among_pack_indexes_never_blocks_history() {
+    let mut keys = Keygen::new(712);
+    let repo = TestRepo::new();
+    repo.commit(&[("b.env", &env_line(&keys.key(32)))], "leak");
+    repo.git(&["gc", "-q"]);
+    let fifo = repo
+        .dir
+        .path()
+        .join(".git/objects/pack/pack-0000000000000000000000000000000000000000.idx");
+    let made = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
+    assert!(made.success());
+    let out = viscan_in(repo.dir.path(), &["history", "--format", "json"], SHORT);
+    let (code, report) = json_outcome(&out);
+    assert_eq!((code, history_hits(&report).len()), (1, 1), "{report:#}");
+}
+
 #[test]
 fn a_truncated_pack_is_reported_and_what_can_be_read_is_audited() {
     let mut keys = Keygen::new(711);

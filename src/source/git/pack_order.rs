@@ -34,8 +34,11 @@ pub fn pack_positions(git_dir: &Path, ids: &[Oid]) -> Vec<PackPosition> {
     let Ok(entries) = std::fs::read_dir(git_dir.join("objects").join("pack")) else {
         return positions;
     };
+    // Regular files only: a FIFO named `*.idx` in a hostile repository would block the open.
     let mut indexes: Vec<_> = entries
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter_map(Result::ok)
+        .filter(|entry| entry.file_type().is_ok_and(|kind| kind.is_file()))
+        .map(|entry| entry.path())
         .filter(|path| path.extension().is_some_and(|ext| ext == "idx"))
         .collect();
     indexes.sort();
